@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
+let package = Package(
+    name: "bouncetail",
+    products: [
+        .executable(name: "bouncetail", targets: ["bouncetail"]),
+        .library(name: "BounceTailCore", targets: ["BounceTailCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CBytes"),
+        .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
+        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib"], swiftSettings: strict),
+        .executableTarget(
+            name: "bouncetail",
+            dependencies: [
+                "BounceTailCore", "BounceTailIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore"], swiftSettings: strict),
+        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO"], swiftSettings: strict),
+        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail"], swiftSettings: strict),
+    ]
+)

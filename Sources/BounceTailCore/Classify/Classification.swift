@@ -1,0 +1,42 @@
+/// Why a delivery failed, in Sisimai's reason vocabulary (the de-facto standard for bounce reasons).
+public enum BounceReason: UInt8, Sendable, CaseIterable {
+    case delivered, userunknown, hostunknown, hasmoved, mailboxfull, exceedlimit, mesgtoobig, filtered, rejected,
+        blocked, spamdetected, virusdetected, contenterror, policyviolation, securityerror, authfailure,
+        badreputation, requireptr, notcompliantrfc, speeding, toomanyconn, norelaying, notaccept, suspend,
+        syntaxerror, systemerror, systemfull, networkerror, mailererror, expired, onhold, undefined
+
+    public var name: String { String(describing: self) }
+
+    public init?(name: String) {
+        guard let r = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = r
+    }
+}
+
+/// Hard: the address itself is permanently bad. Soft: anything temporary or not about the address.
+public enum BounceKind: UInt8, Sendable {
+    case hard, soft
+    public var name: StaticString { self == .hard ? "hard" : "soft" }
+}
+
+/// Whose problem the failure is: it decides whether it may count against the recipient.
+public enum Fault: UInt8, Sendable, CaseIterable {
+    case recipient, sender, message, network, unknown
+    public var name: String { String(describing: self) }
+}
+
+/// The classifier's verdict on one failed outcome.
+public struct Classification: Equatable, Sendable {
+    public var reason: BounceReason
+    public var bounce: BounceKind
+    public var fault: Fault
+    /// Index of the rule that decided, for `explain`.
+    public var rule: Int
+
+    public init(reason: BounceReason, bounce: BounceKind, fault: Fault, rule: Int) {
+        self.reason = reason
+        self.bounce = bounce
+        self.fault = fault
+        self.rule = rule
+    }
+}

@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BounceTailCore
+
+/// Raw bytes of an open file descriptor (a file or stdin), after any bytes already sniffed from it.
+public final class FileSource: ByteSource {
+    public let path: String
+    let fd: Int32
+    private let ownsDescriptor: Bool
+    private var prefix: [UInt8]
+    /// Bytes of the file read so far (including the sniffed prefix).
+    public private(set) var bytesRead: UInt64 = 0
+
+    init(path: String, fd: Int32, ownsDescriptor: Bool, prefix: [UInt8]) {
+        self.path = path
+        self.fd = fd
+        self.ownsDescriptor = ownsDescriptor
+        self.prefix = prefix
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
+        if !prefix.isEmpty {
+            let n = min(prefix.count, buffer.count)
+            prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            prefix.removeFirst(n)
+            bytesRead += UInt64(n)
+            return .bytes(n)
+        }
+        let n = try readRetrying(fd, buffer, path: path)
+        bytesRead += UInt64(n)
+        return n == 0 ? .end : .bytes(n)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import BounceTailCore
+import BounceTailIO
+
+/// Options of every command that reads logs.
+struct InputOptions: ParsableArguments {
+    @Option(help: "Log format: auto (detected per file), postfix or exim.")
+    var format: LogFormat = .auto
+
+    @Option(help: ArgumentHelp(
+        "Zone of stamps that carry none (legacy syslog, Exim without +hhmm): an IANA name, UTC or +01:00.",
+        valueName: "zone"))
+    var timezone: String?
+
+    @Option(help: "Year of the first legacy syslog stamp (default: from the file's modification time).")
+    var year: Int?
+
+    @Option(help: "Longest line read; longer lines are skipped with a warning.")
+    var maxLineBytes: Int = 64 * 1024
+
+    @Argument(help: "Log files, plain or gzip, in any order (rotated sets are read oldest first); - or none for stdin.")
+    var files: [String] = []
+
+    func validate() throws {
+        if SystemZone.named(timezone) == nil {
+            throw ValidationError("unknown time zone '\(timezone ?? "")' (use an IANA name, UTC, or +hh:mm)")
+        }
+        if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
+        if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
+    }
+
+    func settings() -> ScanSettings {
+        var s = ScanSettings()
+        s.format = format
+        s.zone = SystemZone.named(timezone) ?? FixedZone.utc
+        s.fixedYear = year
+        s.maxLineBytes = maxLineBytes
+        return s
+    }
+
+    /// The inputs in reading order.
+    var orderedFiles: [String] { files.isEmpty ? ["-"] : RotationOrder.oldestFirst(files) }
+}
+
+extension LogFormat: ExpressibleByArgument {}
