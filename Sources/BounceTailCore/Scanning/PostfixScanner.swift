@@ -30,8 +30,9 @@ public struct PostfixScanner {
     public func scan(_ l: UnsafeBufferPointer<UInt8>, resolver: inout StampResolver, into o: inout DeliveryOutcome)
         -> PostfixLine
     {
-        let end = l.count
+        var end = l.count
         guard let toAt = ByteSearch.first(": to=", in: l, 0..<end) else { return scanQueueManager(l, &resolver, &o) }
+        if l[0] == UInt8(ascii: "{") { end = jsonPayloadEnd(l, from: toAt) }
         guard let header = header(l, queueIDEnd: toAt, wantAgent: true) else { return .none }
         o.queueID = header.queueID
         o.mta = .postfix
@@ -95,6 +96,23 @@ public struct PostfixScanner {
         o.host = host
         o.time = resolver.instant(for: stamp)
         return .delivery
+    }
+
+    /// A line wrapped in JSON by a log shipper (`{"log":"Nov  3 ... status=sent (...)\n","stream":...}`):
+    /// the message ends at the first unescaped quote, less an escaped newline.
+    private func jsonPayloadEnd(_ l: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var j = from
+        while j < l.count {
+            if l[j] == ASCII.backslash {
+                j += 2
+                continue
+            }
+            if l[j] == ASCII.quote { break }
+            j += 1
+        }
+        var e = min(j, l.count)
+        if e >= 2, l[e - 2] == ASCII.backslash, l[e - 1] == UInt8(ascii: "n") { e -= 2 }
+        return e
     }
 
     /// Reads `WORD` after `status=`, advancing `i` past it.

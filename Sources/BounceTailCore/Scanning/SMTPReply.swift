@@ -1,15 +1,15 @@
 /// Finds the remote server's reply code and enhanced status code inside a diagnostic text.
 ///
-/// Replies appear after `said: ` (Postfix), after `]: ` (Exim, `host mx [192.0.2.1]: 550 ...`), after
-/// `refused to talk to me: `, inside Exim's `C="250 ..."`, or at the very start of the text. Other numbers
-/// (IP addresses, ports, sizes) never match because the code must stand at one of those places.
+/// Replies appear after `said: ` (Postfix), after another `: ` (Exim's `after RCPT TO:<a@b>: 550 ...`,
+/// `host mx [192.0.2.1]: 550 ...`, Postfix's `refused to talk to me: 554 ...`), inside Exim's `C="250 ..."`,
+/// or at the very start of the text. Other numbers (IP addresses, ports, sizes) do not match because the
+/// code must stand at one of those places and be followed by a space or `-`.
 public enum SMTPReply {
     /// Returns the reply code (0 if none) and the enhanced code that follows it, if any.
     public static func find(in l: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (code: Int, dsn: DSN?) {
         var best: (Int, DSN?)? = nil
         if let r = after("said: ", l, range) { best = r }
-        if best == nil, let r = after("]: ", l, range) { best = r }
-        if best == nil, let r = after("me: ", l, range) { best = r }
+        if best == nil, let r = after(": ", l, range) { best = r }
         if best == nil, let r = after("C=\"", l, range) { best = r }
         if best == nil, let r = code(l, range.lowerBound, range.upperBound) { best = r }
         if let best { return best }
