@@ -6,6 +6,8 @@ public enum BounceReason: UInt8, Sendable, CaseIterable {
         syntaxerror, systemerror, systemfull, networkerror, mailererror, expired, onhold, undefined
 
     public var name: String { String(describing: self) }
+    /// The names as bytes, by raw value (the JSON writer appends them without building a String).
+    static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 
     public init?(name: String) {
         guard let r = Self.allCases.first(where: { $0.name == name }) else { return nil }
@@ -23,6 +25,7 @@ public enum BounceKind: UInt8, Sendable {
 public enum Fault: UInt8, Sendable, CaseIterable {
     case recipient, sender, message, network, unknown
     public var name: String { String(describing: self) }
+    static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 }
 
 /// The classifier's verdict on one failed outcome.
@@ -30,13 +33,16 @@ public struct Classification: Equatable, Sendable {
     public var reason: BounceReason
     public var bounce: BounceKind
     public var fault: Fault
-    /// Index of the rule that decided, for `explain`.
+    /// Index of the text rule that matched (-1: none), for `explain`.
     public var rule: Int
+    /// Index into `DomainTypos.providers` when the recipient's domain looks like a typo of it (-1: none).
+    public var suggestion: Int
 
-    public init(reason: BounceReason, bounce: BounceKind, fault: Fault, rule: Int) {
+    public init(reason: BounceReason, bounce: BounceKind, fault: Fault, rule: Int, suggestion: Int = -1) {
         self.reason = reason
         self.bounce = bounce
         self.fault = fault
         self.rule = rule
+        self.suggestion = suggestion
     }
 }

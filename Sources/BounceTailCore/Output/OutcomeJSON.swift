@@ -4,9 +4,7 @@
 /// `type time mta host queue_id recipient original_recipient status dsn smtp_code relay diagnostic bounce
 /// reason fault file line`, plus `suggestion` after `fault` when the classifier has one.
 public enum OutcomeJSON {
-    public static func append(
-        _ o: DeliveryOutcome, file: [UInt8], suggestion: [UInt8]? = nil, to j: inout JSONBuffer
-    ) {
+    public static func append(_ o: DeliveryOutcome, file: [UInt8], to j: inout JSONBuffer) {
         let l = o.bytes
         j.raw("{\"type\":\"outcome\",\"time\":\"")
         o.time.appendRFC3339(to: &j.bytes)
@@ -43,16 +41,20 @@ public enum OutcomeJSON {
         if let c = o.classification {
             j.raw(",\"bounce\":\"")
             j.raw(c.bounce.name)
-            j.raw("\",\"reason\":")
-            j.string(c.reason.name)
-            j.raw(",\"fault\":")
-            j.string(c.fault.name)
+            j.raw("\",\"reason\":\"")
+            j.bytes += BounceReason.nameBytes[Int(c.reason.rawValue)]
+            j.raw("\",\"fault\":\"")
+            j.bytes += Fault.nameBytes[Int(c.fault.rawValue)]
+            j.byte(ASCII.quote)
         } else {
             j.raw(",\"bounce\":null,\"reason\":null,\"fault\":null")
         }
-        if let suggestion {
+        if let c = o.classification, c.suggestion >= 0, let at = ByteSearch.last(ASCII.at, in: l, o.recipient) {
+            // The same local part at the provider the domain was probably meant to be.
             j.raw(",\"suggestion\":")
-            suggestion.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
+            var text = ByteKey.lowered(l, o.recipient.lowerBound..<(at + 1))
+            text += Array(DomainTypos.providers[c.suggestion].utf8)
+            text.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
         }
         j.raw(",\"file\":")
         file.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }

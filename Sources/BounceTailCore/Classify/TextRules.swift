@@ -1,0 +1,208 @@
+/// How much a phrase says: a strong phrase beats the status codes, a weak one only fills in when the codes
+/// say nothing specific.
+public enum Strength: UInt8, Sendable {
+    case strong, weak
+}
+
+/// One text rule: a phrase (matched anywhere, ignoring case) and what it means.
+public struct TextRule: Sendable {
+    public let phrase: String
+    public let reason: BounceReason
+    public let strength: Strength
+}
+
+/// The phrases of real bounce texts, most decisive first: when several match, the earliest wins.
+///
+/// Sources: the wording of the large receivers (Gmail, Microsoft, Yahoo/AOL, iCloud, GMX/web.de, Orange,
+/// Mail.ru, Yandex, Zoho), filtering gateways (Proofpoint, Mimecast, Barracuda), DNS blocklists, and Postfix's
+/// and Exim's own texts. Sender-side phrases come before recipient-side ones, so a recipient is not blamed
+/// for a block that names our IP, DMARC or our content even when the server used a 5.1.1 code.
+enum TextRules {
+    private static func group(_ reason: BounceReason, _ strength: Strength, _ phrases: [String]) -> [TextRule] {
+        phrases.map { TextRule(phrase: $0, reason: reason, strength: strength) }
+    }
+
+    static let all: [TextRule] =
+        // Queue lifetime ran out.
+        group(.expired, .strong, [
+            "retry timeout exceeded", "have been failing for a long time", "message expired", "delivery time expired",
+            "too long in queue", "queue lifetime", "maximum time in queue", "4.4.7 message delayed",
+            "retry time not reached for any host after a long failure period",
+        ])
+        // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
+        + group(.networkerror, .strong, [
+            "host not found, try again", "temporary failure in name resolution",
+            "dns lookup failure", "dns timeout",
+        ])
+        // Greylisting: a deliberate first refusal, nobody's fault.
+        + group(.onhold, .strong, ["greylist", "graylist", "grey-list", "gray-list", "greylisted"])
+        // Sender authentication.
+        + group(.authfailure, .strong, [
+            "dmarc", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
+            "sender policy framework", "not designated as permitted sender", "does not designate",
+            "dkim signature", "dkim fail", "dkim verification failed", "no valid dkim", "unauthenticated email",
+            "fails to pass authentication checks", "does not have authentication information",
+            "the sender is unauthenticated", "requires all senders to authenticate", "authentication level",
+            "arc validation", "sender authentication failed",
+        ])
+        + group(.requireptr, .strong, [
+            "ptr record", "reverse dns", "rdns", "reverse lookup", "cannot find your hostname",
+            "cannot find your reverse hostname", "client host rejected: cannot find your", "no ptr",
+            "ipv6 sending guidelines", "does not resolve to", "reverse hostname",
+        ])
+        + group(.blocked, .strong, [
+            "blocked using", "blocklisted", "blacklisted", "block list", "blocklist", "blacklist", "spamhaus",
+            "spamcop", "sorbs", "uceprotect", "barracudacentral", "barracuda reputation", "dnsbl", " rbl",
+            "rbl ", "listed at", "listed on", "is listed in", "are listed in", "ip listed", "on our block", "ipcheck.proofpoint.com",
+            "support.proofpoint.com/dnsbl", "[bl21]", "[bl22]", "[bl23]", "[ts01]", "[ts02]", "[ts03]", "(s3140)",
+            "(s3150)", "banned sending ip", "not authorized to send email directly to our servers",
+            "client host rejected", "client host blocked", "intrusion prevention", "connection refused by",
+            "your ip", "your host", "ip address is block", "ip blocked", "dynamic ip", "dynamic ips",
+            "residential ip", "rtr:bl", "rtr:db", "dynt", "service refuse", "ofr006", "ofr_506", "ofr004",
+            "unregistered domains", "helo command rejected", "invalid helo", "bad helo", "nemesis esmtp service not available",
+            "no smtp service", "connections not accepted", "connection not accepted", "not accepting connections from",
+            "network is on our", "ip temporarily blacklisted", "poor reputation", "envelope blocked",
+        ])
+        + group(.badreputation, .strong, [
+            "reputation", "unexpected volume or user complaints", "user complaints", "[tss04]", "[tss09]",
+            "temporarily deferred due to", "unusual rate of unsolicited mail", "traffic not accepted from this ip",
+        ])
+        + group(.speeding, .strong, [
+            "rate limit", "ratelimit", "rate-limit", "sending rate", "too many messages", "exceeded the rate",
+            "rate exceeded", "unsolicitedratelimiterror", "unusual sending activity", "sending too fast",
+            "too much mail", "message rate", "throttl", "sending quota",
+        ])
+        + group(.toomanyconn, .strong, [
+            "too many connections", "too many concurrent", "connection limit", "too many sessions",
+            "too many simultaneous", "trop de connexions", "too many recipients", "server busy",
+            "too many smtp sessions", "maximum connections",
+        ])
+        + group(.norelaying, .strong, [
+            "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
+            "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "not allowed to relay",
+            "open relay not allowed", "relay not allowed", "relaying to", "not an open relay",
+            "is not permitted to relay", "relay prohibited", "mail relay denied",
+        ])
+        + group(.rejected, .strong, [
+            "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
+            "sender is blocked", "sender verify failed", "sender verification failed", "sender address does not exist",
+            "invalid sender", "sender domain", "unverified address", "sender is not allowed", "bad sender",
+            "return path", "mail from address", "manually blocked senders", "from address is not allowed",
+            "sender address has null mx", "domain of sender address", "sender not allowed",
+        ])
+        + group(.securityerror, .strong, [
+            "must issue a starttls", "tls is required", "starttls is required", "requires tls",
+            "encryption required", "authentication required", "certificate verification failed",
+            "must authenticate", "not authenticated", "security policies", "security policy",
+        ])
+        // Message content.
+        + group(.virusdetected, .strong, [
+            "virus", "malware", "infected", "trojan", "worm", "malicious", "potential security issue",
+        ])
+        + group(.spamdetected, .strong, [
+            "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
+            "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
+            "high probability of", "spam score", "pps_block",
+        ])
+        + group(.mesgtoobig, .strong, [
+            "message size exceeds", "message too large", "message is too large", "message too big",
+            "message length exceeds", "size exceeds", "exceeds the maximum message size", "exceeds size limit",
+            "message size limit", "too large for", "maximum message size", "mail size limit", "exceeded max size",
+            "message exceeds", "size of the message",
+        ])
+        + group(.notcompliantrfc, .strong, [
+            "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "bare lf", "bare linefeed",
+            "not rfc compliant", "non-compliant", "duplicate header", "multiple from", "missing date header",
+            "message-id header", "missing message-id",
+        ])
+        + group(.contenterror, .strong, [
+            "content rejected", "message content", "invalid message content", "header rejected", "invalid header",
+            "header is", "attachment", "8-bit", "8bit", "line too long", "invalid mime", "mime type", "content denied",
+        ])
+        + group(.policyviolation, .strong, [
+            "policy reasons", "local policy", "policy violation", "policy restrictions", "policy rejection",
+            "violates", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy",
+            "rejected by policy", "administrative prohibition",
+        ])
+        // The recipient's address and mailbox.
+        + group(.hasmoved, .strong, [
+            "has moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
+            "no longer works", "forwarding address", "user not local", "has been moved", "mailbox owner has changed",
+            "domain owner has changed",
+        ])
+        + group(.suspend, .strong, [
+            "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
+            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended",
+            "account is inactive", "mailbox is inactive", "inactive account", "inactive mailbox",
+            "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
+            "account is locked", "tried to reach is disabled", "user account disabled", "recipient account is unavailable",
+            "account has been blocked", "mailbox is blocked", "account is blocked", "disabled or discontinued",
+            "temporarily disabled", "mailbox suspended", "account unavailable", "(554.30)",
+        ])
+        + group(.mailboxfull, .strong, [
+            "mailbox full", "mailbox is full", "mailbox size limit", "over quota", "overquota", "quota exceeded",
+            "exceeded storage allocation", "exceeds quota", "quota exceed", "out of storage space", "storage quota",
+            "mailbox exceeds", "insufficient storage space", "disk quota", "user's mailbox is full",
+            "boite du destinataire pleine", "full mailbox", "mailbox has exceeded", "no room", "quota",
+        ])
+        + group(.notaccept, .strong, [
+            "does not accept mail", "does not accept email", "accepts no mail", "null mx", "no mail service",
+            "does not receive mail", "not accepting mail", "not accept mail",
+        ])
+        + group(.hostunknown, .strong, [
+            "host or domain name not found", "domain not found", "domain does not exist", "no such domain",
+            "unrouteable mail domain", "unrouteable address", "unroutable address", "unknown domain",
+            "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
+            "domain is not valid", "invalid domain", "unknown host", "name or service not known",
+            "domain isn't in my list of allowed rcpthosts", "no such host", "can't route by dns",
+            "could not be resolved",
+        ])
+        + group(.userunknown, .strong, [
+            "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
+            "no such recipient", "recipient unknown", "unknown recipient", "invalid recipient", "recipient invalid",
+            "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "mailbox does not exist",
+            "address does not exist", "user does not exist", "user doesn't exist", "account does not exist",
+            "no such mailbox", "unknown or illegal alias", "no such person", "does not exist",
+            "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound",
+            "recipient address rejected: access denied", "bad destination mailbox", "undeliverable address",
+            "recipient does not exist", "address unknown", "cuda_nsu", "destinataire invalide", "not our customer",
+            "no such account", "unknown address", "is not a valid", "user invalid", "unknown local part",
+            "unknown mailbox", "mailbox unknown", "addressee unknown", "invalid address", "bad recipient",
+            "no valid recipients", "mailbox name not allowed", "mailbox not available", "not listed in",
+            "user not exist", "doesn't exist",
+        ])
+        // The destination's own trouble.
+        + group(.networkerror, .strong, [
+            "connection timed out", "connection refused", "network is unreachable", "no route to host",
+            "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
+            "loops back to myself", "mail loop", "routing loop", "hop count exceeded", "too many hops",
+            "lowest numbered mx record points to local host", "smtp timeout", "timeout", "timed out",
+            "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
+            "ssl_accept", "network error", "no answer from host",
+        ])
+        + group(.mailererror, .strong, [
+            "command died with status", "command output", "returned 69", "child process", "transport returned",
+            "pipe to", "procmail", "command not found", "exit code",
+        ])
+        + group(.systemfull, .strong, [
+            "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
+        ])
+        + group(.systemerror, .strong, [
+            "temporary local problem", "local problem", "unknown mail transport error", "mail transport unavailable",
+            "internal error", "internal failure", "temporary failure", "server error", "service unavailable",
+            "try again later", "please try later", "temporarily unavailable", "system error", "resources are temporarily",
+            "queue file write error", "lock file", "not available", "delivery failed",
+        ])
+        + group(.onhold, .strong, [
+            "try again in", "please retry",
+        ])
+        // Weak hints that only decide when the codes say nothing specific.
+        + group(.userunknown, .weak, ["recipient rejected", "address rejected", "is unknown"])
+        + group(.policyviolation, .weak, ["policy", "not allowed", "prohibited"])
+        + group(.securityerror, .weak, ["not authorized", "unauthorized", "access denied", "denied"])
+        + group(.blocked, .weak, ["refused to talk to me", "blocked", "rejected"])
+        + group(.syntaxerror, .weak, [
+            "syntax error", "syntax", "bad address", "malformed", "fully-qualified", "improper use",
+            "command unrecognized", "bad sequence",
+        ])
+}

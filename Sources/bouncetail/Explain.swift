@@ -1,0 +1,116 @@
+import ArgumentParser
+import BounceTailCore
+import BounceTailIO
+import Foundation
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how a bounce text (or a whole log line) is classified, and which rule decided.",
+        discussion: """
+            Examples:
+              bouncetail explain "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"
+              bouncetail explain --line "Nov  3 10:00:01 mx postfix/smtp[1]: 4Xy1Z2abcD: to=<a@b.example>, \\
+                relay=mx[192.0.2.1]:25, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 no such user)"
+            """)
+
+    @Flag(help: "The text is a whole Postfix or Exim log line, not just the server's reply.")
+    var line = false
+
+    @Option(help: "Status to assume for a bare text: bounced, deferred or expired (default: from the reply code).")
+    var status: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Argument(help: "The diagnostic text or log line.")
+    var text: String
+
+    func validate() throws {
+        if let status, !["bounced", "deferred", "expired", "softbounce"].contains(status) {
+            throw ValidationError("--status must be bounced, deferred, expired or softbounce")
+        }
+    }
+
+    func run() throws {
+        let bytes = Array(text.utf8)
+        let classifier = OutcomeClassifier.shared
+        var report: [(String, String)] = []
+        var verdict: (Classification, Evidence)? = nil
+        var suggestion: String? = nil
+        bytes.withUnsafeBufferPointer { l in
+            if line {
+                let reader = OutcomeReader(classify: false)
+                var state = OutcomeReader.InputState(
+                    resolver: StampResolver(
+                        zone: FixedZone.utc, reference: Instant(seconds: Int64(Date().timeIntervalSince1970))),
+                    format: .auto)
+                reader.scan(l, line: 1, state: &state) { o in
+                    report = [
+                        ("recipient", String(decoding: UnsafeBufferPointer(rebasing: l[o.recipient]), as: UTF8.self)),
+                        ("status", o.status.name.description),
+                        ("dsn", o.dsn?.description ?? "-"),
+                        ("reply code", o.smtpCode > 0 ? "\(o.smtpCode)" : "-"),
+                    ]
+                    guard o.status.isFailure else { return }
+                    verdict = classifier.classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, text: l, o.diagnostic)
+                    if let c = classifier.classify(o), c.suggestion >= 0 { suggestion = DomainTypos.providers[c.suggestion] }
+                }
+            } else {
+                let reply = SMTPReply.find(in: l, 0..<l.count)
+                let assumed: DeliveryStatus =
+                    status.flatMap { DeliveryStatus(name: $0) }
+                    ?? ((reply.dsn?.klass == 4 || (400..<500).contains(reply.code)) ? .deferred : .bounced)
+                report = [
+                    ("status", assumed.name.description + (status == nil ? " (assumed)" : "")),
+                    ("dsn", reply.dsn?.description ?? "-"),
+                    ("reply code", reply.code > 0 ? "\(reply.code)" : "-"),
+                ]
+                verdict = classifier.classify(status: assumed, dsn: reply.dsn, smtpCode: reply.code, text: l, 0..<l.count)
+            }
+        }
+        if report.isEmpty {
+            printError("bouncetail: explain: no delivery outcome in that line")
+            throw ExitCode(1)
+        }
+        guard let (c, evidence) = verdict else {
+            print(json ? #"{"reason":"delivered"}"# : "not a failure: nothing to classify (\(report.map { "\($0.0) \($0.1)" }.joined(separator: ", ")))")
+            return
+        }
+        let because = describe(evidence, classifier)
+        if json {
+            var j = JSONBuffer()
+            j.raw("{\"reason\":")
+            j.string(c.reason.name)
+            j.raw(",\"bounce\":\"")
+            j.raw(c.bounce.name)
+            j.raw("\",\"fault\":")
+            j.string(c.fault.name)
+            j.raw(",\"decided_by\":")
+            j.string(because)
+            j.raw("}")
+            print(String(decoding: j.bytes, as: UTF8.self))
+            return
+        }
+        print("reason      \(c.reason.name)")
+        print("bounce      \(c.bounce.name)\(c.bounce == .hard ? " (the address itself is bad)" : "")")
+        print("fault       \(c.fault.name)\(c.fault == .sender || c.fault == .message ? " (does not count against the recipient)" : "")")
+        print("decided by  \(because)")
+        for (k, v) in report { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
+        if let suggestion { print("suggestion  did you mean …@\(suggestion)?") }
+    }
+
+    private func describe(_ e: Evidence, _ classifier: OutcomeClassifier) -> String {
+        switch e {
+        case .text(let rule, let strength):
+            let r = classifier.rules[rule]
+            return strength == .strong
+                ? "text rule #\(rule) \"\(r.phrase)\" (clear text beats the status codes)"
+                : "text rule #\(rule) \"\(r.phrase)\" (a hint, used because the codes say nothing specific)"
+        case .enhancedCode(let d, let specific):
+            return "enhanced status code \(d)\(specific ? "" : " (generic class)")"
+        case .replyCode(let c): return "reply code \(c)"
+        case .status: return "the status alone"
+        case .nothing: return "nothing: no text rule, no enhanced or reply code"
+        }
+    }
+}
