@@ -9,13 +9,15 @@ public enum DomainTypos {
         "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com", "outlook.de", "outlook.fr",
         "live.com", "aol.com", "icloud.com", "protonmail.com", "proton.me", "gmx.de", "gmx.net", "gmx.com",
         "web.de", "t-online.de", "orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "mail.ru", "yandex.ru",
-        "yandex.com", "zoho.com", "comcast.net", "verizon.net", "att.net", "libero.it", "seznam.cz",
+        "yandex.com", "zoho.com", "comcast.net", "verizon.net", "att.net", "libero.it", "seznam.cz", "mail.com",
     ]
     private static let providerBytes: [[UInt8]] = providers.map { Array($0.utf8) }
 
     /// Index into `providers` of the provider `domain` is one slip away from, or nil.
     public static func provider(near l: UnsafeBufferPointer<UInt8>, domain r: Range<Int>) -> Int? {
         guard r.count >= 5, r.count <= 20 else { return nil }
+        // A provider's own domain is no typo of another provider's (gmail.com is not a slip of ymail.com).
+        for p in providerBytes where p.count == r.count && ByteKey.equals(p, l, r) { return nil }
         for (i, p) in providerBytes.enumerated() where abs(p.count - r.count) <= 1 {
             if oneEditApart(p, l, r) { return i }
         }

@@ -40,7 +40,7 @@ public final class OutcomeClassifier: Sendable {
     public func classify(
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
     ) -> (classification: Classification, evidence: Evidence) {
-        let textRule = r.flatMap { matcher.firstRule(in: l, $0) }
+        let textRule = r.flatMap { firstRule(l, $0) }
         let codeReason = dsn.flatMap { Self.reason(for: $0) }
         var reason: BounceReason
         var evidence: Evidence
@@ -73,6 +73,39 @@ public final class OutcomeClassifier: Sendable {
         }
         let c = Classification(reason: reason, bounce: hard ? .hard : .soft, fault: fault, rule: textRule ?? -1)
         return (c, evidence)
+    }
+
+    /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
+    /// `... unusual rate of 550-5.7.28 unsolicited mail` must read `unusual rate of unsolicited mail`.
+    private func firstRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
+        guard r.count > 0 else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: r.count) { buf in
+            var n = 0
+            var i = r.lowerBound
+            while i < r.upperBound {
+                if i == r.lowerBound || l[i - 1] == ASCII.space || l[i - 1] == ASCII.newline,
+                    let skip = Self.replyPrefixLength(l, i, r.upperBound)
+                {
+                    i += skip
+                    continue
+                }
+                buf[n] = l[i]
+                n += 1
+                i += 1
+            }
+            return matcher.firstRule(in: UnsafeBufferPointer(rebasing: buf[0..<n]), 0..<n)
+        }
+    }
+
+    /// `550-` or `550-5.7.28 ` or `550 5.7.28 ` at `i`: the length to skip, else nil.
+    private static func replyPrefixLength(_ l: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int? {
+        guard i + 4 <= end, l[i] >= UInt8(ascii: "2"), l[i] <= UInt8(ascii: "5"), ASCII.isDigit(l[i + 1]),
+            ASCII.isDigit(l[i + 2]), l[i + 3] == ASCII.dash || l[i + 3] == ASCII.space
+        else { return nil }
+        if let (_, after) = DSN.parse(l, at: i + 4, end: end), after < end, l[after] == ASCII.space {
+            return after + 1 - i
+        }
+        return l[i + 3] == ASCII.dash ? 4 : nil
     }
 
     /// Whose problem a reason is.
@@ -122,6 +155,7 @@ public final class OutcomeClassifier: Sendable {
         case (7, 25): return (.requireptr, true)
         case (7, 27): return (.rejected, true)
         case (7, 28): return (.badreputation, true)
+        case (7, 606...649): return (.blocked, true)  // Microsoft: banned sending IP ranges
         case (7, 1): return (.blocked, false)
         case (7, _): return (.securityerror, false)
         default: return nil

@@ -26,7 +26,7 @@ enum TextRules {
         // Queue lifetime ran out.
         group(.expired, .strong, [
             "retry timeout exceeded", "have been failing for a long time", "message expired", "delivery time expired",
-            "too long in queue", "queue lifetime", "maximum time in queue", "4.4.7 message delayed",
+            "too long in queue", "queue lifetime", "maximum time in queue", "message delayed",
             "retry time not reached for any host after a long failure period",
         ])
         // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
@@ -35,7 +35,7 @@ enum TextRules {
             "dns lookup failure", "dns timeout",
         ])
         // Greylisting: a deliberate first refusal, nobody's fault.
-        + group(.onhold, .strong, ["greylist", "graylist", "grey-list", "gray-list", "greylisted"])
+        + group(.onhold, .strong, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "domain is held"])
         // Sender authentication.
         + group(.authfailure, .strong, [
             "dmarc", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
@@ -43,7 +43,7 @@ enum TextRules {
             "dkim signature", "dkim fail", "dkim verification failed", "no valid dkim", "unauthenticated email",
             "fails to pass authentication checks", "does not have authentication information",
             "the sender is unauthenticated", "requires all senders to authenticate", "authentication level",
-            "arc validation", "sender authentication failed",
+            "arc validation", "sender authentication failed", "isn't aligned with", "not aligned with",
         ])
         + group(.requireptr, .strong, [
             "ptr record", "reverse dns", "rdns", "reverse lookup", "cannot find your hostname",
@@ -57,11 +57,11 @@ enum TextRules {
             "support.proofpoint.com/dnsbl", "[bl21]", "[bl22]", "[bl23]", "[ts01]", "[ts02]", "[ts03]", "(s3140)",
             "(s3150)", "banned sending ip", "not authorized to send email directly to our servers",
             "client host rejected", "client host blocked", "intrusion prevention", "connection refused by",
-            "your ip", "your host", "ip address is block", "ip blocked", "dynamic ip", "dynamic ips",
+            "ip address is block", "ip blocked", "dynamic ip", "dynamic ips",
             "residential ip", "rtr:bl", "rtr:db", "dynt", "service refuse", "ofr006", "ofr_506", "ofr004",
-            "unregistered domains", "helo command rejected", "invalid helo", "bad helo", "nemesis esmtp service not available",
-            "no smtp service", "connections not accepted", "connection not accepted", "not accepting connections from",
-            "network is on our", "ip temporarily blacklisted", "poor reputation", "envelope blocked",
+            "unregistered domains", "helo command rejected", "invalid helo", "bad helo", "no smtp service", "connections not accepted", "connection not accepted", "not accepting connections from",
+            "network is on our", "ip temporarily blacklisted", "pps_block", "banned sender",
+            "too many invalid recipients", "too many unknown recipients",
         ])
         + group(.badreputation, .strong, [
             "reputation", "unexpected volume or user complaints", "user complaints", "[tss04]", "[tss09]",
@@ -86,13 +86,14 @@ enum TextRules {
         + group(.rejected, .strong, [
             "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
             "sender is blocked", "sender verify failed", "sender verification failed", "sender address does not exist",
-            "invalid sender", "sender domain", "unverified address", "sender is not allowed", "bad sender",
-            "return path", "mail from address", "manually blocked senders", "from address is not allowed",
-            "sender address has null mx", "domain of sender address", "sender not allowed",
+            "invalid sender", "sender domain", "sender is not allowed", "bad sender", "mail from address", "manually blocked senders", "from address is not allowed",
+            "sender address has null mx", "domain of sender address", "sender not allowed", "envelope blocked",
         ])
         + group(.securityerror, .strong, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
             "encryption required", "authentication required", "certificate verification failed",
+            "tls session is required", "setting up tls", "dane error", "certificate", "tls session", "alpn",
+            "ca constrain",
             "must authenticate", "not authenticated", "security policies", "security policy",
         ])
         // Message content.
@@ -102,13 +103,13 @@ enum TextRules {
         + group(.spamdetected, .strong, [
             "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
             "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
-            "high probability of", "spam score", "pps_block",
+            "high probability of", "spam score", "advertising",
         ])
         + group(.mesgtoobig, .strong, [
             "message size exceeds", "message too large", "message is too large", "message too big",
             "message length exceeds", "size exceeds", "exceeds the maximum message size", "exceeds size limit",
             "message size limit", "too large for", "maximum message size", "mail size limit", "exceeded max size",
-            "message exceeds", "size of the message",
+            "message exceeds", "size of the message", "too big",
         ])
         + group(.notcompliantrfc, .strong, [
             "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "bare lf", "bare linefeed",
@@ -117,12 +118,21 @@ enum TextRules {
         ])
         + group(.contenterror, .strong, [
             "content rejected", "message content", "invalid message content", "header rejected", "invalid header",
-            "header is", "attachment", "8-bit", "8bit", "line too long", "invalid mime", "mime type", "content denied",
+            "header is", "attachment", "8-bit", "8bit", "line too long", "lines too long", "utf8 support required", "invalid mime", "mime type", "content denied",
         ])
         + group(.policyviolation, .strong, [
             "policy reasons", "local policy", "policy violation", "policy restrictions", "policy rejection",
             "violates", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy",
             "rejected by policy", "administrative prohibition",
+        ])
+        // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
+        // an unknown user.
+        + group(.mailererror, .strong, [
+            "unable to exec", "command does not exist", "child process of", "command died with status",
+        ])
+        + group(.syntaxerror, .strong, [
+            "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
+            "bad recipient address syntax", "malformed address",
         ])
         // The recipient's address and mailbox.
         + group(.hasmoved, .strong, [
@@ -138,6 +148,10 @@ enum TextRules {
             "account is locked", "tried to reach is disabled", "user account disabled", "recipient account is unavailable",
             "account has been blocked", "mailbox is blocked", "account is blocked", "disabled or discontinued",
             "temporarily disabled", "mailbox suspended", "account unavailable", "(554.30)",
+        ])
+        + group(.exceedlimit, .strong, [
+            "receiving mail at a rate", "receiving mail too quickly", "too many messages for this user",
+            "exceeded the maximum number of messages", "recipient's daily limit",
         ])
         + group(.mailboxfull, .strong, [
             "mailbox full", "mailbox is full", "mailbox size limit", "over quota", "overquota", "quota exceeded",
@@ -155,7 +169,7 @@ enum TextRules {
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
             "domain is not valid", "invalid domain", "unknown host", "name or service not known",
             "domain isn't in my list of allowed rcpthosts", "no such host", "can't route by dns",
-            "could not be resolved",
+            "could not be resolved", "missing mx",
         ])
         + group(.userunknown, .strong, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
@@ -163,7 +177,7 @@ enum TextRules {
             "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "mailbox does not exist",
             "address does not exist", "user does not exist", "user doesn't exist", "account does not exist",
             "no such mailbox", "unknown or illegal alias", "no such person", "does not exist",
-            "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound",
+            "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound", "invalid user",
             "recipient address rejected: access denied", "bad destination mailbox", "undeliverable address",
             "recipient does not exist", "address unknown", "cuda_nsu", "destinataire invalide", "not our customer",
             "no such account", "unknown address", "is not a valid", "user invalid", "unknown local part",
@@ -177,18 +191,19 @@ enum TextRules {
             "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
             "loops back to myself", "mail loop", "routing loop", "hop count exceeded", "too many hops",
             "lowest numbered mx record points to local host", "smtp timeout", "timeout", "timed out",
+            "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
             "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
             "ssl_accept", "network error", "no answer from host",
         ])
         + group(.mailererror, .strong, [
             "command died with status", "command output", "returned 69", "child process", "transport returned",
-            "pipe to", "procmail", "command not found", "exit code",
+            "pipe to", "command not found", "exit code", "transport filter process failed", "unable to execute",
         ])
         + group(.systemfull, .strong, [
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
         ])
         + group(.systemerror, .strong, [
-            "temporary local problem", "local problem", "unknown mail transport error", "mail transport unavailable",
+            "temporary local problem", "local problem", "currently unavailable", "come back later", "unknown mail transport error", "mail transport unavailable",
             "internal error", "internal failure", "temporary failure", "server error", "service unavailable",
             "try again later", "please try later", "temporarily unavailable", "system error", "resources are temporarily",
             "queue file write error", "lock file", "not available", "delivery failed",
@@ -199,8 +214,8 @@ enum TextRules {
         // Weak hints that only decide when the codes say nothing specific.
         + group(.userunknown, .weak, ["recipient rejected", "address rejected", "is unknown"])
         + group(.policyviolation, .weak, ["policy", "not allowed", "prohibited"])
-        + group(.securityerror, .weak, ["not authorized", "unauthorized", "access denied", "denied"])
-        + group(.blocked, .weak, ["refused to talk to me", "blocked", "rejected"])
+        + group(.securityerror, .weak, ["not authorized", "unauthorized", "access denied"])
+        + group(.blocked, .weak, ["your ip", "your host", "refused to talk to me", "blocked", "denied", "rejected"])
         + group(.syntaxerror, .weak, [
             "syntax error", "syntax", "bad address", "malformed", "fully-qualified", "improper use",
             "command unrecognized", "bad sequence",

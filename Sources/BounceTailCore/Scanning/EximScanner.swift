@@ -111,6 +111,7 @@ public struct EximScanner {
                 setDiagnostic(l, t..<end, &o)
                 if ByteSearch.first("retry timeout exceeded", in: l, t..<end) != nil
                     || ByteSearch.first("have been failing for a long time", in: l, t..<end) != nil
+                    || ByteSearch.first("retry time not reached for any host after a long failure", in: l, t..<end) != nil
                 {
                     o.status = .expired
                 }
