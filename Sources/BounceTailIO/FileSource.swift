@@ -25,6 +25,14 @@ public final class FileSource: ByteSource {
 
     deinit { if ownsDescriptor { close(fd) } }
 
+    /// Moves to an absolute position of a regular file (drops any sniffed prefix); false if it cannot seek.
+    public func seek(to offset: UInt64) -> Bool {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return false }
+        prefix = []
+        bytesRead = offset
+        return true
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
         if !prefix.isEmpty {
             let n = min(prefix.count, buffer.count)

@@ -18,6 +18,9 @@ public struct OpenedInput {
     /// Size of a regular file in bytes (compressed size for gzip), nil otherwise.
     public let size: UInt64?
 
+    /// The raw file underneath (the gzip source's input for gzip files).
+    public let raw: FileSource
+
     /// Warnings the source collected (gzip trailing garbage).
     public var warnings: [String] { (source as? GzipSource)?.warnings ?? [] }
 }
@@ -61,6 +64,6 @@ public enum InputOpener {
         let gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b
         let source: ByteSource = gzip ? GzipSource(raw: raw) : raw
         return OpenedInput(
-            path: path, source: source, isGzip: gzip, isStdin: isStdin, modificationTime: mtime, size: size)
+            path: path, source: source, isGzip: gzip, isStdin: isStdin, modificationTime: mtime, size: size, raw: raw)
     }
 }

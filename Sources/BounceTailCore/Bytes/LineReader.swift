@@ -33,6 +33,7 @@ public final class LineReader {
     public func resume(lineNumber: Int, offset: UInt64) {
         self.lineNumber = lineNumber
         self.offset = offset
+        savedTail = []
         start = 0
         end = 0
         discarding = false
@@ -40,6 +41,26 @@ public final class LineReader {
 
     /// Bytes held for a line whose newline has not arrived yet.
     public var pendingBytes: Int { end - start }
+
+    /// Whether a last line without newline is handed out at the end of the source. True for archives and
+    /// scans; false where the writer may still be writing it (it then stays pending for the next run).
+    public var flushPartialLineAtEnd = true
+
+    /// When set, `run` returns `.bytes(0)` ("paused") after a read once `offset` has reached it, so the caller
+    /// can commit progress; calling `run` again goes on where it stopped.
+    public var pauseAt: UInt64? = nil
+
+    /// Up to `count` bytes just before `offset` (the end of the last complete line), as far as the buffer
+    /// still holds them: used to recognise the same content at a saved position.
+    public func tail(_ count: Int) -> [UInt8] {
+        let n = min(count, start)
+        var t = savedTail.suffix(count - n) + Array(UnsafeBufferPointer(rebasing: UnsafeBufferPointer(storage)[(start - n)..<start]))
+        if t.count > count { t.removeFirst(t.count - count) }
+        return Array(t)
+    }
+
+    /// The last bytes consumed before the buffer was last compacted (for `tail`), at most 64.
+    private var savedTail: [UInt8] = []
 
     /// Reads from `source` and calls `onLine(line, number)` for each complete line, until the source is idle
     /// or ends. At the end, a last line without newline is handed out too. `onTooLong(number)` reports a
@@ -65,9 +86,11 @@ public final class LineReader {
             case .bytes(let n):
                 end += n
                 try emitCompleteLines(onLine: onLine, onTooLong: onTooLong)
+                if let p = pauseAt, offset >= p { return .bytes(0) }
             case .idle:
                 return .idle
             case .end:
+                if !flushPartialLineAtEnd { return .end }
                 if end > start || discarding {
                     lineNumber += 1
                     let length = end - start
@@ -116,6 +139,11 @@ public final class LineReader {
     }
 
     private func compact() {
+        if start > 0 {
+            // Keep the last bytes of consumed lines for `tail` (one small copy per read, not per line).
+            let n = min(64, start)
+            savedTail = Array((savedTail + UnsafeBufferPointer(rebasing: UnsafeBufferPointer(storage)[(start - n)..<start])).suffix(64))
+        }
         if start == end {
             start = 0
             end = 0

@@ -5,10 +5,16 @@
 /// those, and forgets a message at `removed`, at expiry, or when it has not been seen for `maxAge` seconds
 /// of log time (so a log without `removed` lines cannot grow memory without end).
 public struct InFlightMessages {
-    public struct Pending: Equatable {
+    public struct Pending: Equatable, Sendable {
         public var recipient: [UInt8]
         public var original: [UInt8]?
         public var dsn: DSN?
+
+        public init(recipient: [UInt8], original: [UInt8]?, dsn: DSN?) {
+            self.recipient = recipient
+            self.original = original
+            self.dsn = dsn
+        }
     }
 
     struct Message {
@@ -69,6 +75,20 @@ public struct InFlightMessages {
         let pending = messages[slot]!.pending
         remove(slot)
         return pending
+    }
+
+    // MARK: - State
+
+    /// The messages in flight: key (`host \0 queueid`), pending recipients, last seen (for state files).
+    public var snapshot: [(key: [UInt8], pending: [Pending], lastSeen: Int64)] {
+        messages.values.map { ($0.key, $0.pending, $0.lastSeen) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Restores one message from a state file.
+    public mutating func restore(key: [UInt8], pending: [Pending], lastSeen: Int64) {
+        var s = reseatHash(key)
+        while messages[s] != nil { s &+= 1 }
+        messages[s] = Message(key: key, pending: pending, lastSeen: lastSeen)
     }
 
     // MARK: - Helpers

@@ -100,3 +100,16 @@ public enum CivilDate {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
+
+extension Instant {
+    /// Reads an RFC 3339 instant with a zone (`2026-11-23T10:00:01.25Z`, `...+01:00`); nil otherwise.
+    public init?(rfc3339 text: String) {
+        let bytes = Array(text.utf8)
+        guard
+            let s = bytes.withUnsafeBufferPointer({ LogStamp.parse($0, at: 0) }),
+            !s.isLegacy, let offset = s.utcOffset, s.end == bytes.count
+        else { return nil }
+        let local = Int64(CivilDate.days(year: s.year, month: s.month, day: s.day)) * 86400 + Int64(s.secondOfDay)
+        self.init(seconds: local - Int64(offset), nanoseconds: s.nanoseconds, fractionDigits: s.fractionDigits)
+    }
+}

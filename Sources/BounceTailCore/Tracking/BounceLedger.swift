@@ -1,0 +1,329 @@
+/// Per-recipient consecutive-bounce counters and suppressions: the one stateful stage (docs/TRACKING.md).
+///
+/// Outcomes are applied in log order and time is log time, so the same logs always give the same deltas.
+/// The unit is a message to a recipient: a (host, queue id, recipient) pair counts once; a pair counted soft
+/// that later bounces hard moves from soft to hard. Failures that are the sender's or the message's fault do
+/// not count unless the policy says so. A delivery resets the counters and lifts a suppression.
+public final class BounceLedger {
+    public struct Recipient: Equatable, Sendable {
+        public var hard = 0
+        public var soft = 0
+        /// First failure of the current streak and the latest one.
+        public var firstBounce: Instant?
+        public var lastBounce: Instant?
+        /// First soft failure of the current soft streak (the soft rule needs the streak to span a time).
+        public var softSince: Instant?
+        public var lastReason: BounceReason?
+        public var suppressed = false
+        public var suppressedAt: Instant?
+        public var until: Instant?
+        /// Why it is suppressed: a reason name, or the operator's text.
+        public var suppressReason: String?
+        public var suppressWhy: SuppressionDelta.Why?
+
+        public init() {}
+
+        var isEmpty: Bool { hard == 0 && soft == 0 && !suppressed }
+    }
+
+    public struct Pair: Equatable, Sendable {
+        public var countedHard: Bool
+        public var lastSeen: Int64
+
+        public init(countedHard: Bool, lastSeen: Int64) {
+            self.countedHard = countedHard
+            self.lastSeen = lastSeen
+        }
+    }
+
+    public var policy: SuppressionPolicy
+    /// The seq of the last delta made (0: none yet); grows by one per delta for the life of the state.
+    public private(set) var lastSeq: UInt64
+    private var recipients = ByteKeyedTable<Recipient>()
+    private var pairs = ByteKeyedTable<Pair>()
+    /// Suppressions with an end, by end time (lazy: entries are checked against the record when popped).
+    private var expiries = MinHeap()
+    private var nextPairSweep: Int64 = .min
+
+    public init(policy: SuppressionPolicy, lastSeq: UInt64 = 0) {
+        self.policy = policy
+        self.lastSeq = lastSeq
+    }
+
+    public var recipientCount: Int { recipients.count }
+    public var pairCount: Int { pairs.count }
+
+    // MARK: - Applying outcomes
+
+    /// Applies one outcome; `file` names its input in deltas. Calls `emit` for each delta it causes.
+    @inline(__always)
+    public func apply(_ o: DeliveryOutcome, file: [UInt8], emit: (SuppressionDelta) throws -> Void) rethrows {
+        if !expiries.isEmpty, let top = expiries.peek, top.until <= o.time {
+            try liftExpired(upTo: o.time, file: file, line: o.line, emit: emit)
+        }
+        let l = o.bytes
+        let keyRange = o.originalRecipient ?? o.recipient
+        let keyHash = ByteKey.hash(l, keyRange)
+        switch o.status {
+        case .delivered:
+            forgetPair(o, keyRange: keyRange)
+            guard let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) }) else { return }
+            var r = recipients.values[Int(slot)]!
+            let wasSuppressed = r.suppressed
+            r = Recipient()
+            if wasSuppressed {
+                try emit(delta(.unsuppress, key: recipients.keys[Int(slot)], why: .delivered, reason: "delivered",
+                               r, time: o.time, file: file, line: o.line))
+            }
+            recipients.remove(slot)
+        case .deferred, .expired, .bounced, .softBounce:
+            guard let c = o.classification else { return }
+            if !policy.countSenderFaults, c.fault == .sender || c.fault == .message { return }
+            let isHard = (o.status == .bounced || o.status == .softBounce) && c.bounce == .hard
+            let final = o.status == .bounced || o.status == .expired
+            // Count the pair once; soft → hard moves it.
+            var newHard = 0
+            var newSoft = 0
+            let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0) ^ keyHash
+            if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) {
+                var pair = pairs.values[Int(p)]!
+                if isHard && !pair.countedHard {
+                    newHard = 1
+                    newSoft = -1
+                    pair.countedHard = true
+                }
+                pair.lastSeen = o.time.seconds
+                if final { pairs.remove(p) } else { pairs.values[Int(p)] = pair }
+            } else {
+                if isHard { newHard = 1 } else { newSoft = 1 }
+                if !final {
+                    sweepPairs(now: o.time.seconds)
+                    _ = pairs.insert(key: pairKey(o, keyRange), hash: pairHash,
+                                     value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
+                }
+            }
+            guard newHard != 0 || newSoft != 0 else { return }
+            let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) })
+                ?? recipients.insert(key: ByteKey.lowered(l, keyRange), hash: keyHash, value: Recipient())
+            var r = recipients.values[Int(slot)]!
+            r.hard += newHard
+            r.soft = max(0, r.soft + newSoft)
+            if r.firstBounce == nil { r.firstBounce = o.time }
+            r.lastBounce = o.time
+            r.lastReason = c.reason
+            if newSoft > 0 && r.softSince == nil { r.softSince = o.time }
+            if r.soft == 0 { r.softSince = nil }
+            if !r.suppressed {
+                var why: SuppressionDelta.Why? = nil
+                if r.hard >= policy.hardLimit {
+                    why = .hard
+                } else if r.soft >= policy.softLimit, let since = r.softSince,
+                    o.time.seconds - since.seconds >= policy.softSpanSeconds
+                {
+                    why = .soft
+                }
+                if let why {
+                    suppress(&r, slot: slot, at: o.time, why: why, reason: c.reason.name)
+                    recipients.values[Int(slot)] = r
+                    try emit(delta(.suppress, key: recipients.keys[Int(slot)], why: why, reason: c.reason.name, r,
+                                   time: o.time, file: file, line: o.line))
+                    return
+                }
+            }
+            recipients.values[Int(slot)] = r
+        case .probeDeliverable, .probeUndeliverable:
+            return
+        }
+    }
+
+    /// Lifts every timed suppression whose end is at or before `time` (log time moved past it).
+    public func liftExpired(upTo time: Instant, file: [UInt8]?, line: Int?, emit: (SuppressionDelta) throws -> Void)
+        rethrows
+    {
+        while let top = expiries.peek, top.until <= time {
+            expiries.pop()
+            let slot = top.slot
+            guard Int(slot) < recipients.values.count, let r = recipients.values[Int(slot)], r.suppressed,
+                r.until == top.until, recipients.keys[Int(slot)] == top.key
+            else { continue }
+            let key = recipients.keys[Int(slot)]
+            recipients.remove(slot)
+            try emit(delta(.unsuppress, key: key, why: .expired, reason: nil, Recipient(), time: top.until,
+                           file: file, line: line))
+        }
+    }
+
+    // MARK: - Manual changes
+
+    /// Suppresses an address by hand (forever, unless the policy has a duration); nil if it already is.
+    public func suppressManually(_ address: [UInt8], reason: String, at time: Instant) -> SuppressionDelta? {
+        let key = address.map(ASCII.lower)
+        let slot = slotFor(key) ?? recipients.insert(key: key, hash: ByteKey.hash(key), value: Recipient())
+        var r = recipients.values[Int(slot)]!
+        guard !r.suppressed else { return nil }
+        suppress(&r, slot: slot, at: time, why: .manual, reason: reason)
+        recipients.values[Int(slot)] = r
+        return delta(.suppress, key: key, why: .manual, reason: reason, r, time: time, file: nil, line: nil)
+    }
+
+    /// Lifts a suppression by hand and resets the counters; nil if the address was not suppressed.
+    public func unsuppressManually(_ address: [UInt8], at time: Instant) -> SuppressionDelta? {
+        let key = address.map(ASCII.lower)
+        guard let slot = slotFor(key), recipients.values[Int(slot)]!.suppressed else { return nil }
+        recipients.remove(slot)
+        return delta(.unsuppress, key: key, why: .manual, reason: nil, Recipient(), time: time, file: nil, line: nil)
+    }
+
+    // MARK: - State
+
+    /// Every recipient with a counter or a suppression, sorted by address (stable state files).
+    public var snapshotRecipients: [(key: [UInt8], record: Recipient)] {
+        recipients.liveSlots.map { (recipients.keys[Int($0)], recipients.values[Int($0)]!) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Every message-recipient pair in flight.
+    public var snapshotPairs: [(key: [UInt8], pair: Pair)] {
+        pairs.liveSlots.map { (pairs.keys[Int($0)], pairs.values[Int($0)]!) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Restores one recipient from a state file.
+    public func restore(recipient key: [UInt8], _ r: Recipient) {
+        let slot = recipients.insert(key: key, hash: ByteKey.hash(key), value: r)
+        if r.suppressed, let until = r.until { expiries.push(.init(until: until, slot: slot, key: key)) }
+    }
+
+    /// Restores one in-flight pair (its key as `snapshotPairs` gave it).
+    public func restore(pairKey key: [UInt8], _ p: Pair) {
+        _ = pairs.insert(key: key, hash: Self.pairHash(fromKey: key), value: p)
+    }
+
+    public func restore(lastSeq: UInt64) { self.lastSeq = lastSeq }
+
+    // MARK: - Helpers
+
+    private func suppress(_ r: inout Recipient, slot: Int32, at time: Instant, why: SuppressionDelta.Why, reason: String) {
+        r.suppressed = true
+        r.suppressedAt = time
+        r.suppressReason = reason
+        r.suppressWhy = why
+        if let d = policy.suppressForSeconds {
+            let until = Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
+            r.until = until
+            expiries.push(.init(until: until, slot: slot, key: recipients.keys[Int(slot)]))
+        } else {
+            r.until = nil
+        }
+    }
+
+    private func delta(
+        _ action: SuppressionDelta.Action, key: [UInt8], why: SuppressionDelta.Why, reason: String?, _ r: Recipient,
+        time: Instant, file: [UInt8]?, line: Int?
+    ) -> SuppressionDelta {
+        lastSeq += 1
+        return SuppressionDelta(
+            seq: lastSeq, time: time, action: action, recipient: key, why: why, reason: reason, hard: r.hard,
+            soft: r.soft, firstBounce: r.firstBounce, lastBounce: r.lastBounce, until: action == .suppress ? r.until : nil,
+            file: file, line: line)
+    }
+
+    private func slotFor(_ key: [UInt8]) -> Int32? {
+        recipients.find(hash: ByteKey.hash(key), { $0 == key })
+    }
+
+    /// Pair keys are `host \0 queueid \0 recipient`, lower-cased.
+    private func pairKey(_ o: DeliveryOutcome, _ keyRange: Range<Int>) -> [UInt8] {
+        var k = o.host.map { ByteKey.lowered(o.bytes, $0) } ?? []
+        k.append(0)
+        k += ByteKey.lowered(o.bytes, o.queueID)
+        k.append(0)
+        k += ByteKey.lowered(o.bytes, keyRange)
+        return k
+    }
+
+    private func pairMatches(_ stored: [UInt8], _ o: DeliveryOutcome, _ keyRange: Range<Int>) -> Bool {
+        let hostCount = o.host?.count ?? 0
+        guard stored.count == hostCount + o.queueID.count + keyRange.count + 2 else { return false }
+        return stored.withUnsafeBufferPointer { s in
+            var k = 0
+            for part in [o.host ?? 0..<0, o.queueID, keyRange] {
+                for i in part {
+                    if s[k] != ASCII.lower(o.bytes[i]) { return false }
+                    k += 1
+                }
+                if k < s.count {
+                    if s[k] != 0 { return false }
+                    k += 1
+                }
+            }
+            return true
+        }
+    }
+
+    private static func pairHash(fromKey key: [UInt8]) -> UInt64 {
+        key.withUnsafeBufferPointer { b in
+            let z1 = b.firstIndex(of: 0)!
+            let z2 = b[(z1 + 1)...].firstIndex(of: 0)!
+            let hostHash: UInt64 = z1 > 0 ? ByteKey.hash(b, 0..<z1) : 0
+            return ByteKey.hash(b, (z1 + 1)..<z2, seed: hostHash) ^ ByteKey.hash(b, (z2 + 1)..<b.count)
+        }
+    }
+
+    private func forgetPair(_ o: DeliveryOutcome, keyRange: Range<Int>) {
+        guard pairs.count > 0 else { return }
+        let l = o.bytes
+        let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0)
+            ^ ByteKey.hash(l, keyRange)
+        if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) { pairs.remove(p) }
+    }
+
+    /// Drops pairs not seen for `pairMaxAge` (once per hour of log time).
+    private func sweepPairs(now: Int64) {
+        guard now >= nextPairSweep else { return }
+        nextPairSweep = now + 3600
+        for slot in pairs.liveSlots where now - pairs.values[Int(slot)]!.lastSeen > policy.pairMaxAgeSeconds {
+            pairs.remove(slot)
+        }
+    }
+}
+
+/// A binary min-heap of suppression ends.
+struct MinHeap {
+    struct Entry {
+        var until: Instant
+        var slot: Int32
+        var key: [UInt8]
+    }
+    private var items: [Entry] = []
+    var isEmpty: Bool { items.isEmpty }
+    var peek: Entry? { items.first }
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].until < items[parent].until else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() {
+        guard !items.isEmpty else { return }
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var i = 0
+        while true {
+            let a = 2 * i + 1
+            let b = a + 1
+            var m = i
+            if a < items.count && items[a].until < items[m].until { m = a }
+            if b < items.count && items[b].until < items[m].until { m = b }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import BounceTailCore
+import Foundation
+
+/// Settings of `track` (and later `follow`).
+public struct TrackSettings: Sendable {
+    public var scan = ScanSettings()
+    public var policy = SuppressionPolicy()
+    /// Inputs are outcome JSON Lines from `scan`, not logs.
+    public var events = false
+    /// Commit progress at least every this many bytes of input.
+    public var commitEveryBytes: UInt64 = 64 << 20
+
+    public init() {}
+}
+
+/// `track`: reads inputs into the ledger, resuming where the state directory left off, and writes deltas
+/// exactly once to a deltas file (at least once to stdout).
+///
+/// Order of effects at each commit: the state — positions, counters, in-flight tables, the last seq and the
+/// deltas of this step — is written to a new file, fsynced and renamed into place; only then are the deltas
+/// appended to the deltas file (or printed). A crash before the rename repeats the step from the previous
+/// commit and makes the same deltas with the same seqs; a crash after it finds the deltas in the state and
+/// appends those the file does not have yet (docs/STATE.md).
+public final class Tracker {
+    public let settings: TrackSettings
+    public let store: StateStore
+    public let ledger: BounceLedger
+    public let scan: LogScan
+    private var state: TrackState
+    private let deltaFile: DeltaFile?
+    private let out: OutputStream
+    private var pending: [SuppressionDelta] = []
+    private var events = OutcomeEventParser()
+    public var onWarning: (String) -> Void = { printError("bouncetail: \($0)") }
+    /// Deltas made in this run (for tests and summaries).
+    public private(set) var deltasMade = 0
+
+    static let headBytes = 1024
+    static let tailBytes = 64
+
+    public init(stateDirectory: String, settings: TrackSettings, deltasPath: String?, out: OutputStream = OutputStream())
+        throws
+    {
+        self.settings = settings
+        store = try StateStore(directory: stateDirectory)
+        ledger = BounceLedger(policy: settings.policy)
+        scan = LogScan(settings: settings.scan)
+        self.out = out
+        var inFlight = scan.reader.inFlight
+        state = try store.load(into: ledger, inFlight: &inFlight) ?? TrackState()
+        scan.reader.inFlight = inFlight
+        state.run += 1
+        deltaFile = try deltasPath.map { try DeltaFile(path: $0) }
+        // Deltas of the last commit that may not have reached their destination.
+        if !state.pending.isEmpty {
+            try emit(state.pending)
+            state.pending = []
+        }
+    }
+
+    // MARK: - Inputs
+
+    /// Reads one input from where the state left off (or from the start if it is new or changed).
+    public func track(path: String) throws {
+        var opened = try InputOpener.open(path)
+        var head = try readUpTo(Self.headBytes, from: opened.source)
+        var source: ByteSource
+        var record: Int? = nil
+        if let known = matchingRecord(head) {
+            if let (s, r) = try position(opened, head: head, record: known) {
+                (source, record) = (s, r)
+            } else {
+                // The content changed under a known head (truncated or rewritten): read it again from the start.
+                onWarning("\(path): content differs from what was read before (up to line \(state.inputs[known].line)); reading it from the start")
+                state.inputs.remove(at: known)
+                opened = try InputOpener.open(path)
+                head = try readUpTo(Self.headBytes, from: opened.source)
+                source = PrefixedSource(head, then: opened.source)
+            }
+        } else {
+            source = PrefixedSource(head, then: opened.source)
+        }
+        let lines = scan.lines
+        lines.resume(lineNumber: record.map { state.inputs[$0].line } ?? 0, offset: record.map { state.inputs[$0].offset } ?? 0)
+        // A plain file may still be written: its unterminated last line waits for the next run.
+        lines.flushPartialLineAtEnd = opened.isGzip || opened.isStdin
+        defer { lines.flushPartialLineAtEnd = true }
+        var inputState = scan.inputState(for: opened)
+        let file = Array(path.utf8)
+        let maxLine = settings.scan.maxLineBytes
+        let index: Int
+        if let r = record {
+            index = r
+        } else {
+            state.inputs.append(InputRecord(headHash: 0, headLength: 0, offset: 0, line: 0, tailHash: 0, tailLength: 0,
+                                            name: path, run: state.run))
+            index = state.inputs.count - 1
+        }
+        while true {
+            lines.pauseAt = lines.offset + settings.commitEveryBytes
+            let result = try lines.run(
+                from: source,
+                onLine: { line, number in
+                    if settings.events {
+                        try trackEvent(line, number: number, path: path)
+                    } else {
+                        try scan.reader.scan(line, line: number, state: &inputState) { o in
+                            try ledger.apply(o, file: file) { pending.append($0) }
+                        }
+                    }
+                },
+                onTooLong: { [onWarning] number in onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped") })
+            let tail = lines.tail(Self.tailBytes)
+            state.inputs[index] = InputRecord(
+                headHash: Self.hash(head), headLength: head.count, offset: lines.offset, line: lines.lineNumber,
+                tailHash: tail.count == Int(min(UInt64(Self.tailBytes), lines.offset)) ? Self.hash(tail) : state.inputs[index].tailHash,
+                tailLength: tail.count == Int(min(UInt64(Self.tailBytes), lines.offset)) ? tail.count : state.inputs[index].tailLength,
+                name: path, run: state.run)
+            try commit()
+            if result != .bytes(0) { break }
+        }
+        for w in opened.warnings { onWarning(w) }
+    }
+
+    private func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {
+        if line.isEmpty { return }
+        guard let (box, file) = events.parse(line, line: number) else {
+            onWarning("\(path):\(number): not an outcome event, skipped")
+            return
+        }
+        try box.withOutcome { o in try ledger.apply(o, file: file) { pending.append($0) } }
+    }
+
+    /// Moves the source to the saved position of record `i`, checking the bytes just before it; nil when the
+    /// content there is not what was read before.
+    private func position(_ opened: OpenedInput, head: [UInt8], record i: Int) throws -> (ByteSource, Int)? {
+        let r = state.inputs[i]
+        let offset = Int(r.offset)
+        let tailStart = offset - r.tailLength
+        if offset <= head.count {
+            guard Self.hash(Array(head[tailStart..<offset])) == r.tailHash else { return nil }
+            return (PrefixedSource(Array(head[offset...]), then: opened.source), i)
+        }
+        if !opened.isGzip, !opened.isStdin, let size = opened.size {
+            guard size >= r.offset, opened.raw.seek(to: UInt64(tailStart)) else { return nil }
+            let tail = try readUpTo(r.tailLength, from: opened.raw)
+            guard tail.count == r.tailLength, Self.hash(tail) == r.tailHash else { return nil }
+            return (opened.raw, i)
+        }
+        // gzip or a pipe: read and drop the bytes up to the saved offset, keeping the last few to check.
+        var remaining = offset - head.count
+        var window = Array(head.suffix(Self.tailBytes))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var leftover: [UInt8] = []
+        while remaining > 0 {
+            let got = try chunk.withUnsafeMutableBytes { try opened.source.read(into: $0) }
+            guard case .bytes(let n) = got else { return nil }  // shorter than before
+            let used = min(n, remaining)
+            window += chunk[..<used]
+            if window.count > 4 * Self.tailBytes { window.removeFirst(window.count - Self.tailBytes) }
+            leftover = Array(chunk[used..<n])
+            remaining -= used
+        }
+        guard Self.hash(Array(window.suffix(r.tailLength))) == r.tailHash else { return nil }
+        return (PrefixedSource(leftover, then: opened.source), i)
+    }
+
+    /// The record whose head is a prefix of this content's head (the longest such).
+    private func matchingRecord(_ head: [UInt8]) -> Int? {
+        var best: Int? = nil
+        for (i, r) in state.inputs.enumerated() where r.headLength > 0 && r.headLength <= head.count {
+            guard Self.hash(Array(head[..<r.headLength])) == r.headHash else { continue }
+            if best == nil || r.headLength > state.inputs[best!].headLength { best = i }
+        }
+        return best
+    }
+
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    // MARK: - Manual changes
+
+    public func suppress(_ addresses: [String], reason: String, at time: Instant) throws {
+        for a in addresses {
+            if let d = ledger.suppressManually(Array(a.utf8), reason: reason, at: time) { pending.append(d) } else {
+                onWarning("\(a): already suppressed")
+            }
+        }
+        try commit()
+    }
+
+    public func unsuppress(_ addresses: [String], at time: Instant) throws {
+        for a in addresses {
+            if let d = ledger.unsuppressManually(Array(a.utf8), at: time) { pending.append(d) } else {
+                onWarning("\(a): not suppressed")
+            }
+        }
+        try commit()
+    }
+
+    // MARK: - Commit
+
+    /// Makes everything so far durable, then hands the new deltas out.
+    public func commit() throws {
+        state.pending = pending
+        FailPoint.reach("before-commit")
+        try store.save(state, ledger: ledger, inFlight: scan.reader.inFlight)
+        let made = pending
+        pending = []
+        state.pending = []
+        try emit(made)
+        deltasMade += made.count
+    }
+
+    /// Final commit: forget records of inputs not seen for many runs, write the state with nothing pending.
+    public func finish() throws {
+        let run = state.run
+        state.inputs.removeAll { run - $0.run > 50 }
+        try commit()
+        try out.flush()
+    }
+
+    private func emit(_ deltas: [SuppressionDelta]) throws {
+        guard !deltas.isEmpty else { return }
+        if let deltaFile {
+            try deltaFile.append(deltas)
+        } else {
+            var j = JSONBuffer(capacity: 1 << 12)
+            for d in deltas { d.append(to: &j) }
+            out.buffer += j.bytes
+            try out.flush()
+        }
+    }
+}
