@@ -294,6 +294,11 @@ struct MinHeap {
         var until: Instant
         var slot: Int32
         var key: [UInt8]
+
+        /// Earlier end first; equal ends by address, so lifting order never depends on insertion order.
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.until != b.until ? a.until < b.until : a.key.lexicographicallyPrecedes(b.key)
+        }
     }
     private var items: [Entry] = []
     var isEmpty: Bool { items.isEmpty }
@@ -304,7 +309,7 @@ struct MinHeap {
         var i = items.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
-            guard items[i].until < items[parent].until else { break }
+            guard items[i] < items[parent] else { break }
             items.swapAt(i, parent)
             i = parent
         }
@@ -319,8 +324,8 @@ struct MinHeap {
             let a = 2 * i + 1
             let b = a + 1
             var m = i
-            if a < items.count && items[a].until < items[m].until { m = a }
-            if b < items.count && items[b].until < items[m].until { m = b }
+            if a < items.count && items[a] < items[m] { m = a }
+            if b < items.count && items[b] < items[m] { m = b }
             if m == i { break }
             items.swapAt(i, m)
             i = m
