@@ -23,6 +23,9 @@ struct Track: ParsableCommand {
     @Flag(help: "Inputs are outcome JSON Lines from `bouncetail scan`, not logs.")
     var events = false
 
+    @Option(help: .hidden)
+    var commitEvery: UInt64?
+
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var input: InputOptions
 
@@ -32,6 +35,7 @@ struct Track: ParsableCommand {
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
         settings.policy = policy.policy
         settings.events = events
+        if let commitEvery { settings.commitEveryBytes = max(1, commitEvery) }
         try runReportingErrors {
             let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
             var failed = false

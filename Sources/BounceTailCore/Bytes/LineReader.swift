@@ -34,6 +34,7 @@ public final class LineReader {
         self.lineNumber = lineNumber
         self.offset = offset
         savedTail = []
+        paused = false
         start = 0
         end = 0
         discarding = false
@@ -59,6 +60,9 @@ public final class LineReader {
         return Array(t)
     }
 
+    /// `run` stopped at `pauseAt` with complete lines possibly still in the buffer.
+    private var paused = false
+
     /// The last bytes consumed before the buffer was last compacted (for `tail`), at most 64.
     private var savedTail: [UInt8] = []
 
@@ -71,6 +75,12 @@ public final class LineReader {
         onLine: (UnsafeBufferPointer<UInt8>, Int) throws -> Void,
         onTooLong: (Int) throws -> Void
     ) throws -> ReadResult {
+        // Lines left in the buffer by a pause come first.
+        if paused {
+            paused = false
+            try emitCompleteLines(onLine: onLine, onTooLong: onTooLong)
+            if paused { return .bytes(0) }
+        }
         while true {
             compact()
             if end == storage.count - 1 {
@@ -86,7 +96,7 @@ public final class LineReader {
             case .bytes(let n):
                 end += n
                 try emitCompleteLines(onLine: onLine, onTooLong: onTooLong)
-                if let p = pauseAt, offset >= p { return .bytes(0) }
+                if paused { return .bytes(0) }
             case .idle:
                 return .idle
             case .end:
@@ -129,6 +139,10 @@ public final class LineReader {
             }
             offset += UInt64(length + 1)
             start = nl + 1
+            if let p = pauseAt, offset >= p {
+                paused = true
+                return
+            }
         }
         if end - start > maxLineBytes {
             // Already too long and no newline yet: stop holding it.

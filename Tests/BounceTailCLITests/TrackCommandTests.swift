@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+
+/// A deterministic log with many suppressions and lifts: 40 recipients, bounces, deferrals and deliveries.
+func syntheticLog(lines count: Int, seed: UInt64 = 7) -> String {
+    var x = seed
+    func next() -> UInt64 {
+        x = x &* 6364136223846793005 &+ 1442695040888963407
+        return x >> 33
+    }
+    var out = ""
+    for i in 0..<count {
+        let day = 1 + i * 25 / count
+        let sec = i % 86400
+        let stamp = String(format: "Nov %2d %02d:%02d:%02d", day, sec / 3600 % 24, sec / 60 % 60, sec % 60)
+        let r = "user\(next() % 40)@example.net"
+        let q = String(format: "Q%07X", next() % 200)
+        switch next() % 5 {
+        case 0, 1:
+            out += "\(stamp) mx postfix/smtp[1]: \(q): to=<\(r)>, relay=mx[192.0.2.1]:25, delay=1, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 User unknown)\n"
+        case 2:
+            out += "\(stamp) mx postfix/smtp[1]: \(q): to=<\(r)>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.2.2, status=deferred (host mx[192.0.2.1] said: 452 4.2.2 Mailbox full)\n"
+        case 3:
+            out += "\(stamp) mx postfix/smtp[1]: \(q): to=<\(r)>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n"
+        default:
+            out += "\(stamp) mx postfix/smtpd[2]: connect from unknown[192.0.2.\(next() % 255)]\n"
+        }
+    }
+    return out
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("bouncetail-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Runs the binary with extra environment; returns the status (negative: killed by that signal).
+func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let status = p.terminationReason == .uncaughtSignal ? -p.terminationStatus : p.terminationStatus
+    return (status, String(decoding: e, as: UTF8.self))
+}
+
+@Suite(.serialized) struct TrackCommandTests {
+    let common = ["--year", "2026", "--timezone", "UTC", "--commit-every", "20000", "--suppress-for", "3d"]
+
+    private func reference(_ dir: URL, _ options: [String]? = nil) throws -> String {
+        let (status, err) = try runWithEnvironment(
+            ["track", "--state", "ref-state", "--deltas", "ref.jsonl"] + (options ?? common) + ["mail.log"], env: [:], in: dir)
+        #expect(status == 0, "\(err)")
+        return try String(contentsOf: dir.appendingPathComponent("ref.jsonl"), encoding: .utf8)
+    }
+
+    @Test(arguments: ["before-commit", "state-written", "state-renamed", "deltas-partial", "deltas-appended"])
+    func aCrashAtAnyWriteStepLeavesTheDeltasFileAsAnUninterruptedRunWould(point: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 4000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let expected = try reference(dir)
+        #expect(expected.split(separator: "\n").count > 30)
+        for hit in [1, 3, 7] {
+            let state = "st-\(hit)"
+            let deltas = "d-\(hit).jsonl"
+            let args = ["track", "--state", state, "--deltas", deltas] + common + ["mail.log"]
+            let (crashed, _) = try runWithEnvironment(args, env: ["BOUNCETAIL_FAILPOINT": "\(point):\(hit)"], in: dir)
+            #expect(crashed == -9, "\(point):\(hit) did not fire")
+            let (status, err) = try runWithEnvironment(args, env: [:], in: dir)
+            #expect(status == 0, "\(err)")
+            let got = try String(contentsOf: dir.appendingPathComponent(deltas), encoding: .utf8)
+            #expect(got == expected, "\(point):\(hit)")
+        }
+    }
+
+    @Test func killsAtRandomMomentsNeitherLoseNorRepeatDeltas() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 20000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        var options = common
+        options[5] = "40000"
+        let expected = try reference(dir, options)
+        let args = ["track", "--state", "st", "--deltas", "d.jsonl"] + options + ["mail.log"]
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<40 {
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = args
+            p.currentDirectoryURL = dir
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: 2_000...40_000, using: &rng))
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            p.waitUntilExit()
+            if p.terminationReason == .exit && p.terminationStatus == 0 { break }
+        }
+        let (status, err) = try runWithEnvironment(args, env: [:], in: dir)
+        #expect(status == 0, "\(err)")
+        let got = try String(contentsOf: dir.appendingPathComponent("d.jsonl"), encoding: .utf8)
+        #expect(got == expected, "after \(kills) kills")
+        #expect(kills > 0)
+    }
+
+    @Test func aSecondProcessOnTheSameStateIsRefused() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("st"), withIntermediateDirectories: true)
+        let lockPath = dir.appendingPathComponent("st/lock").path
+        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let (status, err) = try runWithEnvironment(["track", "--state", "st", "/dev/null"], env: [:], in: dir)
+        #expect(status == 1)
+        #expect(err.contains("in use by another bouncetail process"))
+    }
+
+    @Test func aCorruptStateFileIsNamedAndLeftAlone() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 200).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        _ = try runWithEnvironment(["track", "--state", "st"] + common + ["mail.log"], env: [:], in: dir)
+        let statePath = dir.appendingPathComponent("st/state.jsonl")
+        var bytes = try Data(contentsOf: statePath)
+        bytes.removeLast(bytes.count / 3)
+        try bytes.write(to: statePath)
+        let (status, err) = try runWithEnvironment(["track", "--state", "st"] + common + ["mail.log"], env: [:], in: dir)
+        #expect(status == 1)
+        #expect(err.contains("st/state.jsonl:") && err.contains("corrupt state file"))
+        #expect(try Data(contentsOf: statePath) == bytes)
+    }
+
+    @Test func aFullDiskStopsWithAnErrorAndTheNextRunCatchesUp() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 3000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let expected = try reference(dir)
+        // /dev/full accepts the open and fails every write with ENOSPC.
+        let (status, err) = try runWithEnvironment(
+            ["track", "--state", "st", "--deltas", "/dev/full"] + common + ["mail.log"], env: [:], in: dir)
+        #expect(status == 1)
+        #expect(err.contains("/dev/full: cannot append deltas"))
+        let (again, err2) = try runWithEnvironment(
+            ["track", "--state", "st", "--deltas", "d.jsonl"] + common + ["mail.log"], env: [:], in: dir)
+        #expect(again == 0, "\(err2)")
+        let got = try String(contentsOf: dir.appendingPathComponent("d.jsonl"), encoding: .utf8)
+        #expect(got == expected)
+    }
+
+    @Test func scanThenTrackEventsGivesTheSameDeltasAsTrackingTheLog() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 3000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let expected = try reference(dir)
+        let r = try run([], shell: "cd '\(dir.path)' && \"$BT\" scan --year 2026 --timezone UTC mail.log > events.jsonl && \"$BT\" track --state ev --deltas ev.jsonl --events --suppress-for 3d events.jsonl")
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try String(contentsOf: dir.appendingPathComponent("ev.jsonl"), encoding: .utf8)
+        #expect(got == expected)
+    }
+}
