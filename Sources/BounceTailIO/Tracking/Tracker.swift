@@ -26,10 +26,14 @@ public final class Tracker {
     public let store: StateStore
     public let ledger: BounceLedger
     public let scan: LogScan
-    private var state: TrackState
+    var state: TrackState
+    /// The state directory had no state before this run.
+    let stateWasFresh: Bool
     private let deltaFile: DeltaFile?
     private let out: OutputStream
     private var pending: [SuppressionDelta] = []
+
+    func appendPending(_ d: SuppressionDelta) { pending.append(d) }
     private var events = OutcomeEventParser()
     public var onWarning: (String) -> Void = { printError("bouncetail: \($0)") }
     /// Deltas made in this run (for tests and summaries).
@@ -47,7 +51,9 @@ public final class Tracker {
         scan = LogScan(settings: settings.scan)
         self.out = out
         var inFlight = scan.reader.inFlight
-        state = try store.load(into: ledger, inFlight: &inFlight) ?? TrackState()
+        let loaded = try store.load(into: ledger, inFlight: &inFlight)
+        stateWasFresh = loaded == nil
+        state = loaded ?? TrackState()
         scan.reader.inFlight = inFlight
         state.run += 1
         deltaFile = try deltasPath.map { try DeltaFile(path: $0) }
@@ -72,7 +78,7 @@ public final class Tracker {
             } else {
                 // The content changed under a known head (truncated or rewritten): read it again from the start.
                 onWarning("\(path): content differs from what was read before (up to line \(state.inputs[known].line)); reading it from the start")
-                state.inputs.remove(at: known)
+                state.inputs[known].headLength = 0  // never matches again; indices stay valid for follow
                 opened = try InputOpener.open(path)
                 head = try readUpTo(Self.headBytes, from: opened.source)
                 source = PrefixedSource(head, then: opened.source)
@@ -166,7 +172,7 @@ public final class Tracker {
     }
 
     /// The record whose head is a prefix of this content's head (the longest such).
-    private func matchingRecord(_ head: [UInt8]) -> Int? {
+    func matchingRecord(_ head: [UInt8]) -> Int? {
         var best: Int? = nil
         for (i, r) in state.inputs.enumerated() where r.headLength > 0 && r.headLength <= head.count {
             guard Self.hash(Array(head[..<r.headLength])) == r.headHash else { continue }

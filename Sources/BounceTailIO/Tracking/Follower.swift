@@ -1,0 +1,369 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BounceTailCore
+import Foundation
+
+/// Settings of `follow`.
+public struct FollowSettings: Sendable {
+    /// How long a rotated-away file must stay quiet before the new file is read.
+    public var rotateWaitSeconds: Double = 5
+    /// Longest sleep between two looks at an idle file.
+    public var pollIntervalSeconds: Double = 0.25
+    /// With a fresh state, start at the end of the files instead of their start.
+    public var fromEnd = false
+    /// Commit at least this often while data flows.
+    public var commitIntervalSeconds: Double = 1
+
+    public init() {}
+}
+
+/// A followed file's open descriptor as a byte source that says `.idle`, not `.end`, at its current end.
+final class TailSource: ByteSource {
+    let fd: Int32
+    let path: String
+    var lastReadHadData = false
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
+        let n = try readRetrying(fd, buffer, path: path)
+        lastReadHadData = n > 0
+        return n == 0 ? .idle : .bytes(n)
+    }
+}
+
+/// One open generation of a followed path: its descriptor, identity, and line reader.
+final class FollowStream {
+    let source: TailSource
+    let device: UInt64
+    let inode: UInt64
+    let lines: LineReader
+    var inputState: OutcomeReader.InputState
+    var record: Int
+    var head: [UInt8]
+    var lastData = Date()
+    let opened = Date()
+
+    init(source: TailSource, device: UInt64, inode: UInt64, lines: LineReader, inputState: OutcomeReader.InputState,
+         record: Int, head: [UInt8]) {
+        self.source = source
+        self.device = device
+        self.inode = inode
+        self.lines = lines
+        self.inputState = inputState
+        self.record = record
+        self.head = head
+    }
+}
+
+/// A path being followed: the current stream and, after a rotation, the old one still being drained.
+final class FollowedPath {
+    let path: String
+    var current: FollowStream?
+    var old: FollowStream?
+    var rotations = 0
+    var missingSince: Date?
+
+    init(path: String) { self.path = path }
+}
+
+extension Tracker {
+    /// Follows `paths` until `shouldStop` says so, reading new lines as they are written, through rotation
+    /// (rename + create, copytruncate, a file missing for a while), committing at least every second while data
+    /// flows and at the stop. A partial last line waits for its newline, also across a restart.
+    public func follow(
+        paths: [String], settings f: FollowSettings, shouldStop: () -> Bool, status: (String) -> Void
+    ) throws {
+        let followed = paths.map(FollowedPath.init)
+        let fresh = stateWasFresh
+        for p in followed {
+            try catchUpRotatedSiblings(of: p.path)
+            p.current = try openStream(p.path, fromEnd: fresh && f.fromEnd)
+            status(p.current != nil ? "following \(p.path)" : "waiting for \(p.path) to appear")
+        }
+        var lastCommit = Date()
+        var dirty = false
+        var sleep = 0.001
+        while !shouldStop() {
+            var progressed = false
+            for p in followed { progressed = try poll(p, f, status) || progressed }
+            dirty = dirty || progressed
+            if dirty && Date().timeIntervalSince(lastCommit) >= f.commitIntervalSeconds {
+                try commitFollowed(followed)
+                lastCommit = Date()
+                dirty = false
+            }
+            if progressed {
+                sleep = 0.001
+            } else {
+                usleep(useconds_t(sleep * 1_000_000))
+                sleep = min(sleep * 2, f.pollIntervalSeconds, dirty ? f.commitIntervalSeconds / 4 : .infinity)
+            }
+        }
+        try commitFollowed(followed)
+        try finish()
+    }
+
+    /// Reads what is new in a path; handles rotation and truncation. True if any bytes were read.
+    private func poll(_ p: FollowedPath, _ f: FollowSettings, _ status: (String) -> Void) throws -> Bool {
+        var progressed = false
+        if let old = p.old {
+            progressed = try drain(old, p.path)
+            if progressed { old.lastData = Date() }
+            if Date().timeIntervalSince(old.lastData) >= f.rotateWaitSeconds {
+                try finishStream(old, p.path)
+                p.old = nil
+                try catchUpIntermediateGenerations(of: p.path, after: old, status)
+            } else {
+                return progressed  // the new file waits until the old one is quiet
+            }
+        }
+        if let cur = p.current {
+            if try drain(cur, p.path) {
+                progressed = true
+                cur.lastData = Date()
+            }
+        }
+        var st = stat()
+        if stat(p.path, &st) != 0 {
+            if p.current != nil, p.missingSince == nil {
+                p.missingSince = Date()
+                status("\(p.path) disappeared; draining the open file and waiting for it to come back")
+            }
+            // Renamed or deleted without a replacement yet: the open file is drained meanwhile, and the new
+            // one is recognised as a rotation (another inode) when it appears.
+            return progressed
+        }
+        p.missingSince = nil
+        guard let cur = p.current else {
+            p.current = try openStream(p.path, fromEnd: false)
+            if p.current != nil { status("following \(p.path)") }
+            return progressed
+        }
+        if UInt64(st.st_dev) != cur.device || UInt64(st.st_ino) != cur.inode {
+            p.rotations += 1
+            status("\(p.path) rotated (\(p.rotations)); draining the old file for up to \(f.rotateWaitSeconds)s")
+            p.old = cur
+            cur.lastData = Date()
+            p.current = nil
+            return try poll(p, f, status) || progressed
+        }
+        // Same file: shorter than what was read, or different bytes before our position, means it was
+        // truncated (copytruncate) or rewritten.
+        let size = UInt64(st.st_size)
+        if size < cur.lines.offset + UInt64(cur.lines.pendingBytes) || !tailStillMatches(cur) {
+            status("\(p.path) truncated or rewritten; reading it from the start")
+            try catchUpRotatedSiblings(of: p.path)
+            p.current = try openStream(p.path, fromEnd: false, afterTruncation: true)
+            return true
+        }
+        return progressed
+    }
+
+    /// Reads a stream up to its current end, applying its lines.
+    private func drain(_ s: FollowStream, _ path: String) throws -> Bool {
+        let before = s.lines.offset + UInt64(s.lines.pendingBytes)
+        _ = try s.lines.run(
+            from: s.source,
+            onLine: { line, number in
+                try scan.reader.scan(line, line: number, state: &s.inputState) { o in
+                    try ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
+                }
+            },
+            onTooLong: { [onWarning, settings] number in
+                onWarning("\(path):\(number): line longer than \(settings.scan.maxLineBytes) bytes skipped")
+            })
+        return s.lines.offset + UInt64(s.lines.pendingBytes) != before
+    }
+
+    /// A rotated-away file has gone quiet: its unterminated last line will never be completed, so use it.
+    private func finishStream(_ s: FollowStream, _ path: String) throws {
+        if s.lines.pendingBytes > 0 {
+            s.lines.flushPartialLineAtEnd = true
+            final class Ended: ByteSource { func read(into b: UnsafeMutableRawBufferPointer) throws -> ReadResult { .end } }
+            _ = try s.lines.run(
+                from: Ended(),
+                onLine: { line, number in
+                    try scan.reader.scan(line, line: number, state: &s.inputState) { o in
+                        try ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
+                    }
+                }, onTooLong: { _ in })
+        }
+        updateRecord(s, name: path)
+    }
+
+    /// Whether the bytes just before the stream's position are still the ones read there.
+    private func tailStillMatches(_ s: FollowStream) -> Bool {
+        let tail = s.lines.tail(Self.tailBytes)
+        guard !tail.isEmpty, s.lines.offset >= UInt64(tail.count) else { return true }
+        var now = [UInt8](repeating: 0, count: tail.count)
+        let n = now.withUnsafeMutableBytes { pread(s.source.fd, $0.baseAddress, tail.count, off_t(s.lines.offset) - off_t(tail.count)) }
+        return n == tail.count && now == tail
+    }
+
+    /// Opens a path for following at its saved position (by content), at its end, or at its start.
+    private func openStream(_ path: String, fromEnd: Bool, afterTruncation: Bool = false) throws -> FollowStream? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw InputError.cannotOpen(path: path, reason: errnoText())
+        }
+        var st = stat()
+        fstat(fd, &st)
+        let source = TailSource(fd: fd, path: path)
+        let size = UInt64(st.st_size)
+        var head = [UInt8](repeating: 0, count: Self.headBytes)
+        let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.headBytes, 0) }
+        head.removeLast(Self.headBytes - max(0, got))
+        let lines = LineReader(maxLineBytes: settings.scan.maxLineBytes)
+        lines.flushPartialLineAtEnd = false
+        var start: UInt64 = 0
+        var line = 0
+        var record: Int
+        if let i = matchingRecord(head), !afterTruncation, state.inputs[i].offset <= size,
+            tailMatches(fd, state.inputs[i])
+        {
+            record = i
+            start = state.inputs[i].offset
+            line = state.inputs[i].line
+        } else {
+            if afterTruncation {
+                // A racing writer may have left a hole of NUL bytes where the file was cut: skip it.
+                start = firstNonNUL(fd, size: size)
+            } else if fromEnd {
+                (start, line) = endOfLastLine(fd, size: size)
+            }
+            state.inputs.append(InputRecord(headHash: 0, headLength: 0, offset: start, line: line, tailHash: 0,
+                                            tailLength: 0, name: path, run: state.run))
+            record = state.inputs.count - 1
+        }
+        lseek(fd, off_t(start), SEEK_SET)
+        lines.resume(lineNumber: line, offset: start)
+        let opened = OpenedInput(path: path, source: source, isGzip: false, isStdin: false, modificationTime: nil,
+                                 size: size, raw: FileSource(path: path, fd: -1, ownsDescriptor: false, prefix: []))
+        var inputState = scan.inputState(for: opened)
+        inputState.resolver = StampResolver(zone: settings.scan.zone, reference: Instant(seconds: Int64(Date().timeIntervalSince1970)),
+                                            fixedYear: settings.scan.fixedYear)
+        return FollowStream(source: source, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), lines: lines,
+                            inputState: inputState, record: record, head: head)
+    }
+
+    private func tailMatches(_ fd: Int32, _ r: InputRecord) -> Bool {
+        guard r.tailLength > 0 else { return true }
+        var tail = [UInt8](repeating: 0, count: r.tailLength)
+        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, r.tailLength, off_t(r.offset) - off_t(r.tailLength)) }
+        return n == r.tailLength && Self.hash(tail) == r.tailHash
+    }
+
+    private func firstNonNUL(_ fd: Int32, size: UInt64) -> UInt64 {
+        var pos: UInt64 = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while pos < size {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(pos)) }
+            if n <= 0 { break }
+            if let k = chunk[..<n].firstIndex(where: { $0 != 0 }) { return pos + UInt64(k) }
+            pos += UInt64(n)
+        }
+        return pos
+    }
+
+    /// The end of the last complete line and the number of lines before it (for `--from end`).
+    private func endOfLastLine(_ fd: Int32, size: UInt64) -> (UInt64, Int) {
+        var pos: UInt64 = 0
+        var lines = 0
+        var lastEnd: UInt64 = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while pos < size {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(pos)) }
+            if n <= 0 { break }
+            for k in 0..<n where chunk[k] == ASCII.newline {
+                lines += 1
+                lastEnd = pos + UInt64(k) + 1
+            }
+            pos += UInt64(n)
+        }
+        return (lastEnd, lines)
+    }
+
+    /// Before reading a path from a new start, finish the rest of its previous content wherever rotation
+    /// put it (`path.1`, `path.0`, `path.01`): a sibling whose head is known and which is longer than what was
+    /// read of it.
+    private func catchUpRotatedSiblings(of path: String) throws {
+        var found: [(String, Int)] = []
+        for n in 1...9 {
+            for name in [".\(n)", ".0\(n)", ".\(n).gz", ".0\(n).gz"] {
+                let sibling = path + name
+                guard let opened = try? InputOpener.open(sibling) else { continue }
+                let head = try readUpTo(Self.headBytes, from: opened.source)
+                guard let i = matchingRecord(head) else { continue }
+                // Plain files: only if longer than what was read; gzip: let track find out.
+                if !opened.isGzip, let size = opened.size, size <= state.inputs[i].offset { continue }
+                found.append((sibling, n))
+            }
+        }
+        for (sibling, _) in found.sorted(by: { $0.1 > $1.1 }) { try track(path: sibling) }
+    }
+
+    /// Several rotations between two looks leave whole generations we never opened (`path.1` while we
+    /// drained what is now `path.2`): read those, oldest first, before the new file. Only files written
+    /// after the drained one was opened count, so old rotations from before following began are left alone.
+    private func catchUpIntermediateGenerations(of path: String, after old: FollowStream, _ status: (String) -> Void)
+        throws
+    {
+        var candidates: [(String, Int)] = []
+        for n in 1...9 {
+            for suffix in [".\(n)", ".0\(n)"] {
+                let sibling = path + suffix
+                var st = stat()
+                guard stat(sibling, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                if UInt64(st.st_dev) == old.device && UInt64(st.st_ino) == old.inode { continue }
+                guard Double(st.st_mtim.tv_sec) >= old.opened.timeIntervalSince1970 - 1 else { continue }
+                guard let opened = try? InputOpener.open(sibling), !opened.isGzip else { continue }
+                let head = try readUpTo(Self.headBytes, from: opened.source)
+                if let i = matchingRecord(head), state.inputs[i].offset >= UInt64(st.st_size) { continue }
+                candidates.append((sibling, n))
+            }
+        }
+        for (sibling, _) in candidates.sorted(by: { $0.1 > $1.1 }) {
+            status("\(sibling): a generation rotated away between two looks; reading it")
+            try track(path: sibling)
+        }
+    }
+
+    private func updateRecord(_ s: FollowStream, name: String) {
+        if s.head.count < Self.headBytes {
+            var head = [UInt8](repeating: 0, count: Self.headBytes)
+            let got = head.withUnsafeMutableBytes { pread(s.source.fd, $0.baseAddress, Self.headBytes, 0) }
+            head.removeLast(Self.headBytes - max(0, got))
+            if head.starts(with: s.head) { s.head = head }
+        }
+        let tail = s.lines.tail(Self.tailBytes)
+        let full = tail.count == Int(min(UInt64(Self.tailBytes), s.lines.offset))
+        var r = state.inputs[s.record]
+        r.headHash = Self.hash(s.head)
+        r.headLength = s.head.count
+        r.offset = s.lines.offset
+        r.line = s.lines.lineNumber
+        if full {
+            r.tailHash = Self.hash(tail)
+            r.tailLength = tail.count
+        }
+        r.name = name
+        r.run = state.run
+        state.inputs[s.record] = r
+    }
+
+    private func commitFollowed(_ followed: [FollowedPath]) throws {
+        for p in followed {
+            if let s = p.old { updateRecord(s, name: p.path) }
+            if let s = p.current { updateRecord(s, name: p.path) }
+        }
+        try commit()
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import BounceTailCore
+import BounceTailIO
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT/SIGTERM; read by the follow loop.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+struct Follow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow live mail logs through rotation and keep the suppression list current.",
+        discussion: """
+            Runs until SIGINT or SIGTERM, then commits and exits 0. Starts where the state directory left off.
+            Example:
+              bouncetail follow --state /var/lib/bouncetail --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log
+            """)
+
+    @Option(help: "State directory (created if missing; one process at a time).")
+    var state: String
+
+    @Option(help: "Append deltas to this file, exactly once even across crashes (default: stdout, at least once).")
+    var deltas: String?
+
+    @Option(help: "With a fresh state, where to begin: start or end of the files.")
+    var from: String = "start"
+
+    @Option(help: ArgumentHelp("How long a rotated-away file must stay quiet before the new one is read.", valueName: "duration"))
+    var rotateWait: String = "5s"
+
+    @Option(help: ArgumentHelp("Longest pause between two looks at an idle file.", valueName: "duration"))
+    var pollInterval: String = "250ms"
+
+    @Flag(help: "Report lines per second on stderr.")
+    var verbose = false
+
+    @OptionGroup var policy: PolicyOptions
+
+    @Option(help: "Zone of stamps that carry none: an IANA name, UTC or +01:00.")
+    var timezone: String?
+
+    @Option(help: "Log format: auto, postfix or exim.")
+    var format: LogFormat = .auto
+
+    @Argument(help: "The live log files to follow.")
+    var files: [String]
+
+    func validate() throws {
+        guard from == "start" || from == "end" else { throw ValidationError("--from must be start or end") }
+        guard Self.seconds(rotateWait) != nil else { throw ValidationError("--rotate-wait: a duration such as 5s or 500ms") }
+        guard Self.seconds(pollInterval) != nil else { throw ValidationError("--poll-interval: a duration such as 250ms") }
+        guard SystemZone.named(timezone) != nil else { throw ValidationError("unknown time zone '\(timezone ?? "")'") }
+        guard !files.isEmpty else { throw ValidationError("name at least one file to follow") }
+    }
+
+    static func seconds(_ text: String) -> Double? {
+        if text.hasSuffix("ms"), let v = Double(text.dropLast(2)) { return v / 1000 }
+        if let d = Duration(argument: text) { return Double(d.seconds) }
+        return Double(text)
+    }
+
+    func run() throws {
+        var settings = TrackSettings()
+        settings.scan.format = format
+        settings.scan.zone = SystemZone.named(timezone) ?? FixedZone.utc
+        settings.policy = policy.policy
+        settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
+        var f = FollowSettings()
+        f.fromEnd = from == "end"
+        f.rotateWaitSeconds = Self.seconds(rotateWait)!
+        f.pollIntervalSeconds = Self.seconds(pollInterval)!
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        // A parent may have started us with these blocked (some process launchers do): we need them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
+        try runReportingErrors {
+            let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
+            try tracker.follow(
+                paths: files, settings: f, shouldStop: { stopRequested != 0 },
+                status: { printError("bouncetail: \($0)") })
+        }
+    }
+}
