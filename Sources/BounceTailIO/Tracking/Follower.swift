@@ -69,6 +69,8 @@ final class FollowedPath {
     var old: FollowStream?
     var rotations = 0
     var missingSince: Date?
+    /// Since when the path has had no open stream (files rotated away meanwhile are read when it appears).
+    var waitingSince = Date()
 
     init(path: String) { self.path = path }
 }
@@ -117,7 +119,7 @@ extension Tracker {
             progressed = try drain(old, p.path)
             if progressed { old.lastData = Date() }
             if Date().timeIntervalSince(old.lastData) >= f.rotateWaitSeconds {
-                try finishStream(old, p.path)
+                try finishStream(old, p.path)  // also brings its record up to date
                 p.old = nil
                 try catchUpIntermediateGenerations(of: p.path, after: old, status)
             } else {
@@ -142,6 +144,8 @@ extension Tracker {
         }
         p.missingSince = nil
         guard let cur = p.current else {
+            // Whatever was written and rotated away while we waited for the file comes first.
+            try catchUpIntermediateGenerations(of: p.path, since: p.waitingSince, except: nil, status)
             p.current = try openStream(p.path, fromEnd: false)
             if p.current != nil { status("following \(p.path)") }
             return progressed
@@ -159,7 +163,11 @@ extension Tracker {
         let size = UInt64(st.st_size)
         if size < cur.lines.offset + UInt64(cur.lines.pendingBytes) || !tailStillMatches(cur) {
             status("\(p.path) truncated or rewritten; reading it from the start")
+            // copytruncate: what was not read yet is in the copy, known by its head or, if we had read nothing
+            // of it, by being written since this stream was opened.
+            updateRecord(cur, name: p.path)  // the copy continues from where this stream is
             try catchUpRotatedSiblings(of: p.path)
+            try catchUpIntermediateGenerations(of: p.path, after: cur, status)
             p.current = try openStream(p.path, fromEnd: false, afterTruncation: true)
             return true
         }
@@ -179,7 +187,21 @@ extension Tracker {
             onTooLong: { [onWarning, settings] number in
                 onWarning("\(path):\(number): line longer than \(settings.scan.maxLineBytes) bytes skipped")
             })
-        return s.lines.offset + UInt64(s.lines.pendingBytes) != before
+        let progressed = s.lines.offset + UInt64(s.lines.pendingBytes) != before
+        if progressed && s.head.count < Self.headBytes { refreshHead(s) }
+        return progressed
+    }
+
+    /// Re-reads the first bytes of a young file, so its content can be recognised after a rotation.
+    private func refreshHead(_ s: FollowStream) {
+        var head = [UInt8](repeating: 0, count: Self.headBytes)
+        let got = head.withUnsafeMutableBytes { pread(s.source.fd, $0.baseAddress, Self.headBytes, 0) }
+        head.removeLast(Self.headBytes - max(0, got))
+        if head.starts(with: s.head) {
+            s.head = head
+            state.inputs[s.record].headHash = Self.hash(head)
+            state.inputs[s.record].headLength = head.count
+        }
     }
 
     /// A rotated-away file has gone quiet: its unterminated last line will never be completed, so use it.
@@ -239,8 +261,8 @@ extension Tracker {
             } else if fromEnd {
                 (start, line) = endOfLastLine(fd, size: size)
             }
-            state.inputs.append(InputRecord(headHash: 0, headLength: 0, offset: start, line: line, tailHash: 0,
-                                            tailLength: 0, name: path, run: state.run))
+            state.inputs.append(InputRecord(headHash: Self.hash(head), headLength: head.count, offset: start, line: line,
+                                            tailHash: 0, tailLength: 0, name: path, run: state.run))
             record = state.inputs.count - 1
         }
         lseek(fd, off_t(start), SEEK_SET)
@@ -295,54 +317,61 @@ extension Tracker {
     /// put it (`path.1`, `path.0`, `path.01`): a sibling whose head is known and which is longer than what was
     /// read of it.
     private func catchUpRotatedSiblings(of path: String) throws {
-        var found: [(String, Int)] = []
-        for n in 1...9 {
-            for name in [".\(n)", ".0\(n)", ".\(n).gz", ".0\(n).gz"] {
-                let sibling = path + name
-                guard let opened = try? InputOpener.open(sibling) else { continue }
-                let head = try readUpTo(Self.headBytes, from: opened.source)
-                guard let i = matchingRecord(head) else { continue }
-                // Plain files: only if longer than what was read; gzip: let track find out.
-                if !opened.isGzip, let size = opened.size, size <= state.inputs[i].offset { continue }
-                found.append((sibling, n))
-            }
+        for sibling in rotatedSiblings(of: path) {
+            guard let opened = try? InputOpener.open(sibling.path) else { continue }
+            let head = try readUpTo(Self.headBytes, from: opened.source)
+            guard let i = matchingRecord(head) else { continue }
+            // Plain files: only if longer than what was read; gzip: track finds out.
+            if !opened.isGzip, let size = opened.size, size <= state.inputs[i].offset { continue }
+            try track(path: sibling.path)
         }
-        for (sibling, _) in found.sorted(by: { $0.1 > $1.1 }) { try track(path: sibling) }
     }
 
     /// Several rotations between two looks leave whole generations we never opened (`path.1` while we
-    /// drained what is now `path.2`): read those, oldest first, before the new file. Only files written
-    /// after the drained one was opened count, so old rotations from before following began are left alone.
+    /// drained what is now `path.2`), and a file can be written and rotated away before we first see it:
+    /// read those, oldest first, before the new file. Only files written since `since` count, so rotations
+    /// from before following began are left alone.
     private func catchUpIntermediateGenerations(of path: String, after old: FollowStream, _ status: (String) -> Void)
         throws
     {
-        var candidates: [(String, Int)] = []
-        for n in 1...9 {
-            for suffix in [".\(n)", ".0\(n)"] {
-                let sibling = path + suffix
-                var st = stat()
-                guard stat(sibling, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-                if UInt64(st.st_dev) == old.device && UInt64(st.st_ino) == old.inode { continue }
-                guard Double(st.st_mtim.tv_sec) >= old.opened.timeIntervalSince1970 - 1 else { continue }
-                guard let opened = try? InputOpener.open(sibling), !opened.isGzip else { continue }
-                let head = try readUpTo(Self.headBytes, from: opened.source)
-                if let i = matchingRecord(head), state.inputs[i].offset >= UInt64(st.st_size) { continue }
-                candidates.append((sibling, n))
+        try catchUpIntermediateGenerations(of: path, since: old.opened, except: (old.device, old.inode), status)
+    }
+
+    private func catchUpIntermediateGenerations(
+        of path: String, since: Date, except: (UInt64, UInt64)?, _ status: (String) -> Void
+    ) throws {
+        for sibling in rotatedSiblings(of: path) {
+            if let (dev, ino) = except, sibling.device == dev && sibling.inode == ino { continue }
+            guard sibling.modified >= since.timeIntervalSince1970 - 1 else { continue }
+            guard let opened = try? InputOpener.open(sibling.path) else { continue }
+            let head = try readUpTo(Self.headBytes, from: opened.source)
+            if let i = matchingRecord(head), let size = opened.size, !opened.isGzip, state.inputs[i].offset >= size {
+                continue
             }
-        }
-        for (sibling, _) in candidates.sorted(by: { $0.1 > $1.1 }) {
-            status("\(sibling): a generation rotated away between two looks; reading it")
-            try track(path: sibling)
+            if matchingRecord(head) == nil { status("\(sibling.path): written and rotated away between two looks; reading it") }
+            try track(path: sibling.path)
         }
     }
 
-    private func updateRecord(_ s: FollowStream, name: String) {
-        if s.head.count < Self.headBytes {
-            var head = [UInt8](repeating: 0, count: Self.headBytes)
-            let got = head.withUnsafeMutableBytes { pread(s.source.fd, $0.baseAddress, Self.headBytes, 0) }
-            head.removeLast(Self.headBytes - max(0, got))
-            if head.starts(with: s.head) { s.head = head }
+    /// Files next to `path` named like its rotations (`mail.log.1`, `mail.log.2.gz`, `mainlog.01`,
+    /// `mail.log-20261123`, Postfix's `maillog.20261123-101500.gz`), oldest first.
+    private func rotatedSiblings(of path: String) -> [(path: String, modified: Double, device: UInt64, inode: UInt64)] {
+        let dir = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+        var found: [(String, Double, UInt64, UInt64)] = []
+        for name in names where name != base && (name.hasPrefix(base + ".") || name.hasPrefix(base + "-")) {
+            if name.hasSuffix(".tmp") || name.hasSuffix(".swp") { continue }
+            let full = dir.isEmpty ? name : dir + "/" + name
+            var st = stat()
+            guard stat(full, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            found.append((full, Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9, UInt64(st.st_dev), UInt64(st.st_ino)))
         }
+        return found.sorted { $0.1 < $1.1 }.map { (path: $0.0, modified: $0.1, device: $0.2, inode: $0.3) }
+    }
+
+    private func updateRecord(_ s: FollowStream, name: String) {
+        if s.head.count < Self.headBytes { refreshHead(s) }
         let tail = s.lines.tail(Self.tailBytes)
         let full = tail.count == Int(min(UInt64(Self.tailBytes), s.lines.offset))
         var r = state.inputs[s.record]

@@ -144,13 +144,13 @@ public final class Tracker {
         let offset = Int(r.offset)
         let tailStart = offset - r.tailLength
         if offset <= head.count {
-            guard Self.hash(Array(head[tailStart..<offset])) == r.tailHash else { return nil }
+            guard r.tailLength == 0 || Self.hash(Array(head[tailStart..<offset])) == r.tailHash else { return nil }
             return (PrefixedSource(Array(head[offset...]), then: opened.source), i)
         }
         if !opened.isGzip, !opened.isStdin, let size = opened.size {
             guard size >= r.offset, opened.raw.seek(to: UInt64(tailStart)) else { return nil }
             let tail = try readUpTo(r.tailLength, from: opened.raw)
-            guard tail.count == r.tailLength, Self.hash(tail) == r.tailHash else { return nil }
+            guard tail.count == r.tailLength, r.tailLength == 0 || Self.hash(tail) == r.tailHash else { return nil }
             return (opened.raw, i)
         }
         // gzip or a pipe: read and drop the bytes up to the saved offset, keeping the last few to check.
@@ -167,7 +167,7 @@ public final class Tracker {
             leftover = Array(chunk[used..<n])
             remaining -= used
         }
-        guard Self.hash(Array(window.suffix(r.tailLength))) == r.tailHash else { return nil }
+        guard r.tailLength == 0 || Self.hash(Array(window.suffix(r.tailLength))) == r.tailHash else { return nil }
         return (PrefixedSource(leftover, then: opened.source), i)
     }
 
