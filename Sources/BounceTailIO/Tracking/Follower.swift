@@ -49,6 +49,8 @@ final class FollowStream {
     var head: [UInt8]
     var lastData = Date()
     let opened = Date()
+    /// Data has been seen in it (an empty file opened is checked once for copies when data first appears).
+    var sawData = false
 
     init(source: TailSource, device: UInt64, inode: UInt64, lines: LineReader, inputState: OutcomeReader.InputState,
          record: Int, head: [UInt8]) {
@@ -176,6 +178,15 @@ extension Tracker {
 
     /// Reads a stream up to its current end, applying its lines.
     private func drain(_ s: FollowStream, _ path: String) throws -> Bool {
+        if !s.sawData, s.lines.offset == 0 {
+            // Opened empty: a copytruncate before our first read would go unnoticed (nothing to compare), so
+            // the first time data shows up, read any copy made since we opened it first.
+            var st = stat()
+            guard fstat(s.source.fd, &st) == 0, st.st_size > 0 else { return false }
+            s.sawData = true
+            try catchUpIntermediateGenerations(of: path, since: s.opened, except: (s.device, s.inode), { _ in })
+        }
+        s.sawData = true
         let before = s.lines.offset + UInt64(s.lines.pendingBytes)
         _ = try s.lines.run(
             from: s.source,
