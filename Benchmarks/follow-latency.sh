@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 swift build -c release --product bouncetail >/dev/null
 bin=.build/release/bouncetail
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null && wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 : > "$dir/mail.log"
 "$bin" follow --state "$dir/st" --deltas "$dir/d.jsonl" --hard-limit 1 --timezone UTC "$dir/mail.log" 2>/dev/null &
 pid=$!

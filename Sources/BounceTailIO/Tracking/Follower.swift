@@ -98,7 +98,10 @@ extension Tracker {
             var progressed = false
             for p in followed { progressed = try poll(p, f, status) || progressed }
             dirty = dirty || progressed
-            if dirty && Date().timeIntervalSince(lastCommit) >= f.commitIntervalSeconds {
+            // Commit at least every interval while data flows, and soon after the files go quiet, so that new
+            // lines reach the deltas well within a second.
+            let since = Date().timeIntervalSince(lastCommit)
+            if dirty && (since >= f.commitIntervalSeconds || (!progressed && since >= f.commitIntervalSeconds / 8)) {
                 try commitFollowed(followed)
                 lastCommit = Date()
                 dirty = false
