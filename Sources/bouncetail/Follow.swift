@@ -34,7 +34,7 @@ struct Follow: ParsableCommand {
     @Option(help: ArgumentHelp("Longest pause between two looks at an idle file.", valueName: "duration"))
     var pollInterval: String = "250ms"
 
-    @Flag(help: "Report lines per second on stderr.")
+    @Flag(help: "Report lines per second on stderr every 10 seconds.")
     var verbose = false
 
     @OptionGroup var policy: PolicyOptions
@@ -72,6 +72,7 @@ struct Follow: ParsableCommand {
         f.fromEnd = from == "end"
         f.rotateWaitSeconds = Self.seconds(rotateWait)!
         f.pollIntervalSeconds = Self.seconds(pollInterval)!
+        if verbose { f.rateReportSeconds = 10 }
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
         // A parent may have started us with these blocked (some process launchers do): we need them.

@@ -14,6 +14,8 @@ public struct FollowSettings: Sendable {
     public var fromEnd = false
     /// Commit at least this often while data flows.
     public var commitIntervalSeconds: Double = 1
+    /// Report lines per second on the status channel this often (nil: never).
+    public var rateReportSeconds: Double? = nil
 
     public init() {}
 }
@@ -94,9 +96,18 @@ extension Tracker {
         var lastCommit = Date()
         var dirty = false
         var sleep = 0.001
+        var lastReport = Date()
+        var linesAtReport = followedLines(followed)
         while !shouldStop() {
             var progressed = false
             for p in followed { progressed = try poll(p, f, status) || progressed }
+            if let every = f.rateReportSeconds, Date().timeIntervalSince(lastReport) >= every {
+                let now = followedLines(followed)
+                let rate = Double(now - linesAtReport) / Date().timeIntervalSince(lastReport)
+                status(String(format: "%.0f lines/s; %d deltas so far", rate, deltasMade))
+                lastReport = Date()
+                linesAtReport = now
+            }
             dirty = dirty || progressed
             // Commit at least every interval while data flows, and soon after the files go quiet, so that new
             // lines reach the deltas well within a second.
@@ -115,6 +126,10 @@ extension Tracker {
         }
         try commitFollowed(followed)
         try finish()
+    }
+
+    private func followedLines(_ followed: [FollowedPath]) -> Int {
+        followed.reduce(0) { $0 + ($1.current?.lines.lineNumber ?? 0) + ($1.old?.lines.lineNumber ?? 0) }
     }
 
     /// Reads what is new in a path; handles rotation and truncation. True if any bytes were read.
