@@ -120,13 +120,25 @@ struct Unsuppress: ParsableCommand {
     }
 }
 
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case jsonl, csv, postfix, exim
+}
+
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the current suppression list as JSON Lines.",
-        discussion: "Example:\n  bouncetail list --state /var/lib/bouncetail")
+        abstract: "Print the current suppression list: JSON Lines, CSV, a Postfix access table or an Exim lsearch file.",
+        discussion: """
+            Examples:
+              bouncetail list --state /var/lib/bouncetail
+              bouncetail list --state /var/lib/bouncetail --format postfix > /etc/postfix/bouncetail_suppressed
+              bouncetail list --state /var/lib/bouncetail --format csv > suppressed.csv
+            """)
 
     @Option(help: "State directory.")
     var state: String
+
+    @Option(help: "Output format: jsonl, csv, postfix (check_recipient_access table) or exim (lsearch file).")
+    var format: ListFormat = .jsonl
 
     func run() throws {
         try runReportingErrors {
@@ -136,29 +148,67 @@ struct List: ParsableCommand {
             _ = try store.load(into: ledger, inFlight: &inFlight)
             let out = OutputStream()
             var j = JSONBuffer()
+            if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }
             for (key, r) in ledger.snapshotRecipients where r.suppressed {
-                j.raw("{\"type\":\"suppression\",\"recipient\":")
-                key.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
-                j.raw(",\"why\":")
-                j.string(r.suppressWhy?.rawValue ?? "manual")
-                j.raw(",\"reason\":")
-                if let s = r.suppressReason { j.string(s) } else { j.null() }
-                j.raw(",\"since\":")
-                SuppressionDelta.appendInstant(r.suppressedAt, &j)
-                j.raw(",\"until\":")
-                SuppressionDelta.appendInstant(r.until, &j)
-                j.raw(",\"hard\":")
-                j.int(r.hard)
-                j.raw(",\"soft\":")
-                j.int(r.soft)
-                j.raw(",\"first_bounce\":")
-                SuppressionDelta.appendInstant(r.firstBounce, &j)
-                j.raw(",\"last_bounce\":")
-                SuppressionDelta.appendInstant(r.lastBounce, &j)
-                j.raw("}\n")
+                SuppressionListFormat.append(key, r, format: format, to: &j)
             }
             out.buffer = j.bytes
             try out.flush()
         }
+    }
+}
+
+/// One suppressed address in each export format.
+enum SuppressionListFormat {
+    static func append(_ key: [UInt8], _ r: BounceLedger.Recipient, format: ListFormat, to j: inout JSONBuffer) {
+        let address = String(decoding: key, as: UTF8.self)
+        let reason = r.suppressReason ?? r.lastReason?.name ?? "manual"
+        switch format {
+        case .jsonl:
+            j.raw("{\"type\":\"suppression\",\"recipient\":")
+            key.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
+            j.raw(",\"why\":")
+            j.string(r.suppressWhy?.rawValue ?? "manual")
+            j.raw(",\"reason\":")
+            if let s = r.suppressReason { j.string(s) } else { j.null() }
+            j.raw(",\"since\":")
+            SuppressionDelta.appendInstant(r.suppressedAt, &j)
+            j.raw(",\"until\":")
+            SuppressionDelta.appendInstant(r.until, &j)
+            j.raw(",\"hard\":")
+            j.int(r.hard)
+            j.raw(",\"soft\":")
+            j.int(r.soft)
+            j.raw(",\"first_bounce\":")
+            SuppressionDelta.appendInstant(r.firstBounce, &j)
+            j.raw(",\"last_bounce\":")
+            SuppressionDelta.appendInstant(r.lastBounce, &j)
+            j.raw("}\n")
+        case .csv:
+            let fields = [address, reason, r.suppressedAt?.rfc3339 ?? "", r.until?.rfc3339 ?? "", "\(r.hard)", "\(r.soft)"]
+            j.bytes += Array(fields.map(csvField).joined(separator: ",").utf8)
+            j.byte(ASCII.newline)
+        case .postfix:
+            // postmap input: key, whitespace, action. Keys with spaces or quotes cannot be table keys: skipped.
+            guard let key = tableKey(address) else { return }
+            j.bytes += Array("\(key) REJECT 5.1.1 suppressed: \(sanitised(reason))\n".utf8)
+        case .exim:
+            guard let key = tableKey(address) else { return }
+            j.bytes += Array("\(key): suppressed: \(sanitised(reason))\n".utf8)
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// An address usable as a lookup-table key (no white space, no comment or quote characters).
+    static func tableKey(_ address: String) -> String? {
+        address.contains(where: { $0.isWhitespace || $0 == "#" || $0 == "\"" || $0 == ":" }) ? nil : address
+    }
+
+    static func sanitised(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || " .-_".contains($0) ? $0 : " " })
     }
 }
