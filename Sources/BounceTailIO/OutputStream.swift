@@ -28,10 +28,16 @@ public final class OutputStream {
     }
 
     public func flush() throws {
+        try write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes bytes straight through (the caller keeps its own buffer).
+    public func write(_ bytes: [UInt8]) throws {
         var written = 0
-        try buffer.withUnsafeBytes { b in
+        try bytes.withUnsafeBytes { b in
             while written < b.count {
-                let n = write(fd, b.baseAddress! + written, b.count - written)
+                let n = Glibc.write(fd, b.baseAddress! + written, b.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     if errno == EPIPE { throw BrokenPipe() }
@@ -40,7 +46,6 @@ public final class OutputStream {
                 written += n
             }
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -17,7 +17,7 @@ struct Scan: ParsableCommand {
     func run() throws {
         let out = OutputStream()
         let scan = LogScan(settings: input.settings())
-        var json = JSONBuffer(capacity: 0)
+        var json = JSONBuffer(capacity: 1 << 17)
         var failed = false
         do {
             for path in input.orderedFiles {
@@ -34,11 +34,11 @@ struct Scan: ParsableCommand {
                     try scan.scan(
                         opened,
                         onOutcome: { o in
-                            json.bytes = out.buffer
                             OutcomeJSON.append(o, file: file, to: &json)
-                            out.buffer = json.bytes
-                            json.bytes = []
-                            try out.flushIfFull()
+                            if json.bytes.count >= 1 << 16 {
+                                try out.write(json.bytes)
+                                json.removeAll()
+                            }
                         },
                         onWarning: { printError("bouncetail: \($0)") })
                 } catch let e as InputError {
@@ -46,7 +46,7 @@ struct Scan: ParsableCommand {
                     failed = true
                 }
             }
-            try out.flush()
+            try out.write(json.bytes)
         } catch is BrokenPipe {
             return
         }
