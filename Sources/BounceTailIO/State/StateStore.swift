@@ -188,19 +188,19 @@ public final class StateStore {
             j.raw(",\"soft\":")
             j.int(r.soft)
             j.raw(",\"first_bounce\":")
-            Self.putInstant(r.firstBounce, &j)
+            SuppressionDelta.appendInstant(r.firstBounce, &j)
             j.raw(",\"last_bounce\":")
-            Self.putInstant(r.lastBounce, &j)
+            SuppressionDelta.appendInstant(r.lastBounce, &j)
             j.raw(",\"soft_since\":")
-            Self.putInstant(r.softSince, &j)
+            SuppressionDelta.appendInstant(r.softSince, &j)
             j.raw(",\"last_reason\":")
             if let reason = r.lastReason { j.string(reason.name) } else { j.null() }
             j.raw(",\"suppressed\":")
             j.raw(r.suppressed ? "true" : "false")
             j.raw(",\"suppressed_at\":")
-            Self.putInstant(r.suppressedAt, &j)
+            SuppressionDelta.appendInstant(r.suppressedAt, &j)
             j.raw(",\"until\":")
-            Self.putInstant(r.until, &j)
+            SuppressionDelta.appendInstant(r.until, &j)
             j.raw(",\"suppress_reason\":")
             if let s = r.suppressReason { j.string(s) } else { j.null() }
             j.raw(",\"suppress_why\":")
@@ -281,13 +281,6 @@ public final class StateStore {
             }
             j.byte(ASCII.quote)
         }
-    }
-
-    static func putInstant(_ t: Instant?, _ j: inout JSONBuffer) {
-        guard let t else { return j.null() }
-        j.byte(ASCII.quote)
-        t.appendRFC3339(to: &j.bytes)
-        j.byte(ASCII.quote)
     }
 
     static func bytes(_ obj: [String: Any], _ name: String) throws -> [UInt8] {
