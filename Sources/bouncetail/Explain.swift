@@ -19,6 +19,9 @@ struct Explain: ParsableCommand {
     @Option(help: "Status to assume for a bare text: bounced, deferred or expired (default: from the reply code).")
     var status: String?
 
+    @Option(help: "The enhanced status code logged beside the text (Postfix's dsn=), if any.")
+    var dsn: String?
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -26,6 +29,9 @@ struct Explain: ParsableCommand {
     var text: String
 
     func validate() throws {
+        if let dsn, Array(dsn.utf8).withUnsafeBufferPointer({ DSN.parse($0, at: 0, end: $0.count) }) == nil {
+            throw ValidationError("--dsn must look like 5.1.1")
+        }
         if let status, !["bounced", "deferred", "expired", "softbounce"].contains(status) {
             throw ValidationError("--status must be bounced, deferred, expired or softbounce")
         }
@@ -56,7 +62,10 @@ struct Explain: ParsableCommand {
                     if let c = classifier.classify(o), c.suggestion >= 0 { suggestion = DomainTypos.providers[c.suggestion] }
                 }
             } else {
-                let reply = SMTPReply.find(in: l, 0..<l.count)
+                var reply = SMTPReply.find(in: l, 0..<l.count)
+                if let dsn, let logged = Array(dsn.utf8).withUnsafeBufferPointer({ DSN.parse($0, at: 0, end: $0.count)?.0 }) {
+                    reply.dsn = logged
+                }
                 let assumed: DeliveryStatus =
                     status.flatMap { DeliveryStatus(name: $0) }
                     ?? ((reply.dsn?.klass == 4 || (400..<500).contains(reply.code)) ? .deferred : .bounced)
