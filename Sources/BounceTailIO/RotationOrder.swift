@@ -1,7 +1,8 @@
 /// Puts the files of rotated log sets in the order they were written: oldest first.
 ///
 /// `mail.log.3.gz mail.log.2.gz mail.log.1 mail.log` (logrotate's numbering, Exim's `mainlog.01`), and
-/// `mail.log-20261101.gz mail.log-20261108 mail.log` (logrotate `dateext`), in any order on the command line.
+/// `mail.log-20261101.gz mail.log-20261108 mail.log` (logrotate `dateext`), `maillog.20261123-101500.gz maillog`
+/// (`postfix logrotate`), in any order on the command line.
 /// Files are grouped by their base name (suffixes stripped); groups keep the order of their first
 /// appearance; inside a group higher numbers come first, then dates in ascending order, then the live file.
 public enum RotationOrder {
@@ -21,6 +22,14 @@ public enum RotationOrder {
             !name[name.index(after: dot)...].isEmpty, name[name.index(after: dot)...].allSatisfy(\.isNumber)
         {
             return Key(base: String(name[..<dot]), rank: 0, number: n, date: "")
+        }
+        // `.YYYYMMDD-HHMMSS` (`postfix logrotate`)
+        if let dot = name.lastIndex(of: ".") {
+            let tail = name[name.index(after: dot)...]
+            let parts = tail.split(separator: "-")
+            if parts.count == 2, parts[0].count == 8, parts[1].count == 6, tail.allSatisfy({ $0.isNumber || $0 == "-" }) {
+                return Key(base: String(name[..<dot]), rank: 1, number: 0, date: String(tail))
+            }
         }
         // `-YYYYMMDD` with optional `-HH` / `HH` (dateext)
         if let dash = name.lastIndex(of: "-") {

@@ -114,6 +114,9 @@ private func write(_ bytes: [UInt8], _ name: String, in dir: URL) throws -> Stri
         #expect(
             RotationOrder.oldestFirst(["mail.log", "mail.log-20261108", "mail.log-20261101.gz"])
                 == ["mail.log-20261101.gz", "mail.log-20261108", "mail.log"])
+        #expect(
+            RotationOrder.oldestFirst(["maillog", "maillog.20261123-101500.gz", "maillog.20261122-101500.gz"])
+                == ["maillog.20261122-101500.gz", "maillog.20261123-101500.gz", "maillog"])
         // Separate sets keep their order of first appearance.
         #expect(
             RotationOrder.oldestFirst(["b.log", "a.log.1", "b.log.1", "a.log"]) == ["b.log.1", "b.log", "a.log.1", "a.log"])
