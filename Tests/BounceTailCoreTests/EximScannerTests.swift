@@ -74,15 +74,7 @@ let eximCases: [ScanCase] = [
 @Suite struct EximScannerTests {
     @Test(arguments: eximCases)
     func deliveryLinesGiveTheirFields(_ c: ScanCase) throws {
-        let rows = try scanRows(c.line, format: .exim)
-        if c.expect.isEmpty {
-            #expect(rows.isEmpty)
-            return
-        }
-        try #require(rows.count == 1)
-        for (key, want) in c.expect {
-            #expect(rows[0][key] == want, "\(key)")
-        }
+        try c.check(format: .exim)
     }
 
     @Test func autoDetectionPicksEachFormatPerInput() throws {

@@ -6,6 +6,19 @@ struct ScanCase: CustomTestStringConvertible, Sendable {
     var line: String
     var expect: [String: String?]
     var testDescription: String { String(line.prefix(90)) }
+
+    /// The line gives exactly one outcome with the expected fields, or none when nothing is expected.
+    func check(format: LogFormat) throws {
+        let rows = try scanRows(line, format: format)
+        if expect.isEmpty {
+            #expect(rows.isEmpty)
+            return
+        }
+        try #require(rows.count == 1)
+        for (key, want) in expect {
+            #expect(rows[0][key] == want, "\(key)")
+        }
+    }
 }
 
 let postfixCases: [ScanCase] = [
@@ -67,15 +80,7 @@ let postfixCases: [ScanCase] = [
 @Suite struct PostfixScannerTests {
     @Test(arguments: postfixCases)
     func deliveryLinesGiveTheirFields(_ c: ScanCase) throws {
-        let rows = try scanRows(c.line, format: .postfix)
-        if c.expect.isEmpty {
-            #expect(rows.isEmpty)
-            return
-        }
-        try #require(rows.count == 1)
-        for (key, want) in c.expect {
-            #expect(rows[0][key] == want, "\(key)")
-        }
+        try c.check(format: .postfix)
     }
 
     @Test func qmgrExpiryNamesEveryRecipientStillPendingAfterADeferral() throws {
