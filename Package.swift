@@ -24,8 +24,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore"], swiftSettings: strict),
+        .target(name: "BounceTailTestSupport", swiftSettings: strict),
+        .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
         .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO"], swiftSettings: strict),
-        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail"], swiftSettings: strict),
+        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import BounceTailTestSupport
 import Foundation
 import Testing
 
@@ -206,7 +207,7 @@ final class FollowHarness {
     func aSeededRandomScheduleEndsAsOneTrackOverTheSameBytes(seed: Int) throws {
         let h = try FollowHarness()
         let shift = "for n in 4 3 2; do [ -f mail.log.$n.gz ] && mv mail.log.$n.gz mail.log.$((n+1)).gz; done; [ -f mail.log.1 ] && gzip -c mail.log.1 > mail.log.2.gz && rm mail.log.1;"
-        var rng = SplitMixRNG(seed: UInt64(seed))
+        var rng = SplitMix64(state: UInt64(seed))
         try h.start()
         for _ in 0..<14 {
             switch rng.next() % 7 {
@@ -229,17 +230,5 @@ final class FollowHarness {
         h.stop()
         let (got, want) = try h.compare()
         #expect(got == want, "seed \(seed)")
-    }
-}
-
-struct SplitMixRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
