@@ -203,6 +203,15 @@ extension Tracker {
             guard fstat(s.source.fd, &st) == 0, st.st_size > 0 else { return false }
             s.sawData = true
             try catchUpIntermediateGenerations(of: path, since: s.opened, except: (s.device, s.inode), { _ in })
+            // Truncated and rewritten since it was opened: the head taken then names the copy (just read),
+            // not what this stream will read, so the stream gets a record of its own.
+            let now = Self.readHead(s.source.fd)
+            if !(now.starts(with: s.head) || s.head.starts(with: now)) || state.inputs[s.record].offset != 0 {
+                state.inputs.append(InputRecord(headHash: Self.hash(now), headLength: now.count, offset: 0, line: 0,
+                                                tailHash: 0, tailLength: 0, name: path, run: state.run))
+                s.record = state.inputs.count - 1
+                s.head = now
+            }
         }
         s.sawData = true
         let before = s.lines.offset + UInt64(s.lines.pendingBytes)
@@ -223,14 +232,20 @@ extension Tracker {
 
     /// Re-reads the first bytes of a young file, so its content can be recognised after a rotation.
     private func refreshHead(_ s: FollowStream) {
-        var head = [UInt8](repeating: 0, count: Self.headBytes)
-        let got = head.withUnsafeMutableBytes { pread(s.source.fd, $0.baseAddress, Self.headBytes, 0) }
-        head.removeLast(Self.headBytes - max(0, got))
+        let head = Self.readHead(s.source.fd)
         if head.starts(with: s.head) {
             s.head = head
             state.inputs[s.record].headHash = Self.hash(head)
             state.inputs[s.record].headLength = head.count
         }
+    }
+
+    /// The first bytes of an open file, as many as identify its content.
+    private static func readHead(_ fd: Int32) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: headBytes)
+        let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headBytes, 0) }
+        head.removeLast(headBytes - max(0, got))
+        return head
     }
 
     /// A rotated-away file has gone quiet: its unterminated last line will never be completed, so use it.
@@ -269,9 +284,7 @@ extension Tracker {
         fstat(fd, &st)
         let source = TailSource(fd: fd, path: path)
         let size = UInt64(st.st_size)
-        var head = [UInt8](repeating: 0, count: Self.headBytes)
-        let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.headBytes, 0) }
-        head.removeLast(Self.headBytes - max(0, got))
+        let head = Self.readHead(fd)
         let lines = LineReader(maxLineBytes: settings.scan.maxLineBytes)
         lines.flushPartialLineAtEnd = false
         var start: UInt64 = 0
