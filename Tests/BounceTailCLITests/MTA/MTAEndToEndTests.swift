@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// bouncetail against logs written by real MTAs from Debian's packages, on loopback, relaying to a scripted peer.
+@Suite(.serialized) struct MTAEndToEndTests {
+    @Test(.enabled(if: PostfixInstance.unavailable == nil, Comment(rawValue: PostfixInstance.unavailable ?? "")))
+    func postfixLogsGiveTheExpectedSuppressions() throws {
+        let dir = try temporaryDirectory()
+        defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } else { print("KEPT \(dir.path)") } }
+        let peer = try SMTPPeer()
+        defer { peer.stop() }
+        let postfix = try PostfixInstance(dir: dir.appendingPathComponent("postfix"), relayPort: peer.port)
+        try postfix.start()
+        defer { postfix.stop() }
+        try checkScenario(postfix, dir: dir, peer: peer, rotationNote: "rotated")
+    }
+
+    /// The checks shared by both MTAs (see `MTAScenario`).
+    func checkScenario(_ mta: LoopbackMTA, dir: URL, peer: SMTPPeer, rotationNote: String) throws {
+        let scenario = MTAScenario(dir: dir)
+        let (follow, followed, drained) = try scenario.run(mta)
+        #expect(drained, "the queue did not drain")
+        #expect(follow.process.terminationStatus == 0, "follow: \(follow.text)")
+        #expect(follow.text.contains(rotationNote), "follow did not notice the rotation: \(follow.text)")
+        let files = scenario.logFiles(mta)
+        #expect(files.count >= 2, "expected a rotated log next to the live one: \(files)")
+
+        // The peer really gave every answer the scenario is about.
+        let codes = Set(peer.rcptAnswers.map { "\($0.rcpt.lowercased()) \($0.code)" })
+        for expected in ["unknown@example.net 550", "nodomain@example.net 550", "full@example.net 452", "grey@example.net 451",
+                         "spam@example.net 554", "dmarc@example.net 550", "flaky@example.net 451", "flaky@example.net 250",
+                         "ok@example.net 250"] {
+            #expect(codes.contains(expected), "peer never answered \(expected)")
+        }
+
+        // Outcomes over the finished logs: each of the three messages ends once per recipient.
+        let outcomes = try scannedOutcomes(files, in: dir)
+        func count(_ rcpt: String, _ status: String) -> Int { outcomes.filter { $0.recipient == rcpt && $0.status == status }.count }
+        #expect(count("ok@example.net", "delivered") == 3)
+        #expect(count("flaky@example.net", "delivered") == 3)
+        #expect(count("flaky@example.net", "deferred") >= 1)
+        for r in ["unknown", "nodomain", "spam", "dmarc"] { #expect(count("\(r)@example.net", "bounced") == 3, "\(r)") }
+        for r in ["full", "grey"] {
+            #expect(count("\(r)@example.net", "expired") == 3, "\(r): per-message expiry mapped to its recipients")
+            #expect(count("\(r)@example.net", "deferred") >= 3, "\(r)")
+        }
+
+        // Suppressions: address faults at the hard limit, full and greylisted only by the soft rule,
+        // sender-side rejections and the flaky recipient never.
+        let suppressed = suppressedRecipients(followed)
+        #expect(suppressed["unknown@example.net"]?.why == "hard")
+        #expect(suppressed["unknown@example.net"]?.reason == "userunknown")
+        #expect(suppressed["nodomain@example.net"]?.why == "hard")
+        #expect(suppressed["full@example.net"]?.why == "soft")
+        #expect(suppressed["grey@example.net"]?.why == "soft")
+        for r in ["ok", "spam", "dmarc", "flaky"] { #expect(suppressed["\(r)@example.net"] == nil, "\(r) suppressed") }
+        #expect(!followed.contains { $0.contains("UnKnown") }, "mixed case is one recipient")
+        let unknownHard = followed.first { $0.contains(#""recipient":"unknown@example.net""#) }
+        #expect(unknownHard?.contains(#""hard":3"#) == true, "the mixed-case round counted: \(unknownHard ?? "")")
+
+        // The followed live log, through its rotation, gives what one `track` over the finished files gives.
+        let (status, out) = try runTool(binary.path, ["track", "--state", "track-state", "--deltas", "track.jsonl"] + scenario.policy + files, in: dir)
+        #expect(status == 0, "\(out)")
+        let tracked = ((try? String(contentsOf: dir.appendingPathComponent("track.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(followed.map(deltaWithoutSource) == tracked.map(deltaWithoutSource))
+        #expect(!tracked.isEmpty)
+    }
+}

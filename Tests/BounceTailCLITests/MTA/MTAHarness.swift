@@ -1,0 +1,167 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a program to completion, its output going to a file rather than a pipe: an MTA command may leave
+/// daemons behind that inherit its descriptors, and a pipe held open by them would never reach its end.
+@discardableResult
+func runTool(_ path: String, _ args: [String], in dir: URL, stdin: String? = nil) throws -> (status: Int32, output: String) {
+    let out = dir.appendingPathComponent("tool-\(UUID().uuidString).out")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: out) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    let handle = try FileHandle(forWritingTo: out)
+    p.standardOutput = handle
+    p.standardError = handle
+    if let stdin {
+        let input = dir.appendingPathComponent("tool-\(UUID().uuidString).in")
+        try stdin.write(to: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: input) }
+        p.standardInput = try FileHandle(forReadingFrom: input)
+        try p.run()
+    } else {
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+    }
+    p.waitUntilExit()
+    try handle.close()
+    return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+}
+
+/// A long-running process started by a test, with its output in a file, stopped by its pid.
+final class Daemon {
+    let process = Process()
+    let output: URL
+
+    init(_ path: String, _ args: [String], in dir: URL, output name: String) throws {
+        output = dir.appendingPathComponent(name)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        process.currentDirectoryURL = dir
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try handle.close()
+    }
+
+    /// Sends `signal` and waits up to `seconds` for the exit, then kills it.
+    func stop(signal: Int32 = SIGTERM, seconds: Double = 10) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        if !waitUntil(seconds: seconds, { !self.process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    deinit { stop(signal: SIGKILL, seconds: 2) }
+}
+
+/// Polls `condition` every 100 ms for up to `seconds`; true if it held.
+@discardableResult
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(100_000)
+    }
+    return condition()
+}
+
+/// A real MTA running from its Debian package in a private directory, relaying everything to a peer.
+protocol LoopbackMTA: AnyObject {
+    /// The live main log.
+    var log: URL { get }
+    /// The directory its logs (live and rotated) are in.
+    var logDirectory: URL { get }
+    func send(from sender: String, to recipients: [String], subject: String) throws
+    func queueIsEmpty() throws -> Bool
+    /// Rotates the live log the way its package does in production.
+    func rotateLog() throws
+    func stop()
+}
+
+/// The recipients every round goes to; the peer answers each by its local part.
+let scriptedRecipients = ["ok", "unknown", "nodomain", "full", "grey", "spam", "dmarc", "flaky"].map { "\($0)@example.net" }
+
+/// A message-sending scenario through a real MTA with `bouncetail follow` on its live log: three rounds of mail
+/// to every scripted recipient (the second round spells one address in mixed case), the live log rotated
+/// between the second and third, then the queue left to drain until deferred mail expires.
+struct MTAScenario {
+    let dir: URL
+    let policy = ["--hard-limit", "3", "--soft-limit", "3", "--soft-span", "2s"]
+
+    func run(_ mta: LoopbackMTA) throws -> (follow: Daemon, deltas: [String], drained: Bool) {
+        let follow = try Daemon(
+            binary.path, ["follow", "--state", "follow-state", "--deltas", "follow.jsonl", "--rotate-wait", "1s"] + policy + [mta.log.path],
+            in: dir, output: "follow.err")
+        usleep(300_000)
+        // Each round waits for the first attempt at all its recipients, so the rotation cuts a log in use.
+        func attempts(_ n: Int) -> Bool {
+            waitUntil(seconds: 60) { ((try? scannedOutcomes(self.logFiles(mta), in: self.dir))?.count ?? 0) >= n }
+        }
+        try mta.send(from: "sender@sender.test", to: scriptedRecipients, subject: "round 1")
+        _ = attempts(scriptedRecipients.count)
+        usleep(1_000_000)
+        try mta.send(from: "sender@sender.test", to: scriptedRecipients.map { $0 == "unknown@example.net" ? "UnKnown@Example.NET" : $0 },
+                     subject: "round 2")
+        _ = attempts(2 * scriptedRecipients.count)
+        try mta.rotateLog()
+        try mta.send(from: "sender@sender.test", to: scriptedRecipients, subject: "round 3")
+        let drained = waitUntil(seconds: 120) { (try? mta.queueIsEmpty()) ?? false }
+        usleep(1_500_000)  // the follower's next look and commit
+        follow.stop()
+        let deltas = ((try? String(contentsOf: dir.appendingPathComponent("follow.jsonl"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+        return (follow, deltas, drained)
+    }
+
+    /// Every log file the MTA wrote (live and rotated), for a one-shot `track` or `scan`.
+    func logFiles(_ mta: LoopbackMTA) -> [String] {
+        let base = mta.log.lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mta.logDirectory.path)) ?? []
+        return names.filter { $0 == base || $0.hasPrefix(base + ".") }.map { mta.logDirectory.appendingPathComponent($0).path }
+    }
+}
+
+/// A delta without the file and line that caused it (a followed run names the live file; a one-shot run
+/// names the rotated one it read the same line from).
+func deltaWithoutSource(_ line: String) -> String {
+    line.replacingOccurrences(of: #","file":.*"#, with: "", options: .regularExpression)
+}
+
+/// The last suppression delta per recipient that is still in force: recipient → (why, reason, hard, soft).
+func suppressedRecipients(_ deltas: [String]) -> [String: (why: String, reason: String)] {
+    var result: [String: (why: String, reason: String)] = [:]
+    for d in deltas {
+        guard let data = d.data(using: .utf8), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let rcpt = o["recipient"] as? String, let action = o["action"] as? String
+        else { continue }
+        if action == "suppress" {
+            result[rcpt] = ((o["why"] as? String) ?? "", (o["reason"] as? String) ?? "")
+        } else {
+            result[rcpt] = nil
+        }
+    }
+    return result
+}
+
+/// `scan` outcomes as (recipient lower-cased, status) pairs.
+func scannedOutcomes(_ files: [String], in dir: URL) throws -> [(recipient: String, status: String)] {
+    let (status, out) = try runTool(binary.path, ["scan"] + files, in: dir)
+    precondition(status == 0, out)
+    return out.split(separator: "\n").compactMap { line in
+        guard let data = line.data(using: .utf8), let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let r = o["recipient"] as? String, let s = o["status"] as? String
+        else { return nil }
+        return (r.lowercased(), s)
+    }
+}
