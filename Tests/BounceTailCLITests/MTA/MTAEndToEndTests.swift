@@ -15,12 +15,24 @@ import Testing
         try checkScenario(postfix, dir: dir, peer: peer, rotationNote: "rotated")
     }
 
+    @Test(.enabled(if: EximInstance.unavailable == nil, Comment(rawValue: EximInstance.unavailable ?? "")))
+    func eximLogsGiveTheExpectedSuppressions() throws {
+        let dir = try temporaryDirectory()
+        defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } else { print("KEPT \(dir.path)") } }
+        let peer = try SMTPPeer()
+        defer { peer.stop() }
+        let exim = try EximInstance(dir: dir.appendingPathComponent("exim"), relayPort: peer.port)
+        try exim.start()
+        defer { exim.stop() }
+        try checkScenario(exim, dir: dir, peer: peer, rotationNote: "rotated")
+    }
+
     /// The checks shared by both MTAs (see `MTAScenario`).
     func checkScenario(_ mta: LoopbackMTA, dir: URL, peer: SMTPPeer, rotationNote: String) throws {
         let scenario = MTAScenario(dir: dir)
         let (follow, followed, drained) = try scenario.run(mta)
         #expect(drained, "the queue did not drain")
-        #expect(follow.process.terminationStatus == 0, "follow: \(follow.text)")
+        #expect(follow.exitStatus == 0, "follow: \(follow.text)")
         #expect(follow.text.contains(rotationNote), "follow did not notice the rotation: \(follow.text)")
         let files = scenario.logFiles(mta)
         #expect(files.count >= 2, "expected a rotated log next to the live one: \(files)")

@@ -33,31 +33,60 @@ func runTool(_ path: String, _ args: [String], in dir: URL, stdin: String? = nil
     return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
 }
 
-/// A long-running process started by a test, with its output in a file, stopped by its pid.
+/// A long-running process started by a test (paths in its arguments absolute), with its output in a file, stopped by its pid. Spawned with an
+/// empty signal mask and default handlers: the test runner's threads block signals that an MTA daemon relies on
+/// (Exim's queue runner waits for SIGALRM and reaps on SIGCHLD), and a child inherits the mask.
 final class Daemon {
-    let process = Process()
+    let pid: pid_t
     let output: URL
+    private(set) var exitStatus: Int32?
 
     init(_ path: String, _ args: [String], in dir: URL, output name: String) throws {
         output = dir.appendingPathComponent(name)
         FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        process.currentDirectoryURL = dir
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try handle.close()
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGCHLD, SIGALRM, SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, &attr, argv, environ)
+        guard rc == 0 else { throw MTAError.failed("cannot start \(path): \(String(cString: strerror(rc)))") }
+        pid = child
+    }
+
+    var isRunning: Bool {
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            return false
+        }
+        return true
     }
 
     /// Sends `signal` and waits up to `seconds` for the exit, then kills it.
     func stop(signal: Int32 = SIGTERM, seconds: Double = 10) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        if !waitUntil(seconds: seconds, { !self.process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard isRunning else { return }
+        kill(pid, signal)
+        if !waitUntil(seconds: seconds, { !self.isRunning }) {
+            kill(pid, SIGKILL)
+            waitUntil(seconds: 5) { !self.isRunning }
+        }
     }
 
     var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
@@ -101,12 +130,13 @@ struct MTAScenario {
 
     func run(_ mta: LoopbackMTA) throws -> (follow: Daemon, deltas: [String], drained: Bool) {
         let follow = try Daemon(
-            binary.path, ["follow", "--state", "follow-state", "--deltas", "follow.jsonl", "--rotate-wait", "1s"] + policy + [mta.log.path],
+            binary.path, ["follow", "--state", dir.appendingPathComponent("follow-state").path, "--deltas",
+                          dir.appendingPathComponent("follow.jsonl").path, "--rotate-wait", "1s"] + policy + [mta.log.path],
             in: dir, output: "follow.err")
         usleep(300_000)
         // Each round waits for the first attempt at all its recipients, so the rotation cuts a log in use.
         func attempts(_ n: Int) -> Bool {
-            waitUntil(seconds: 60) { ((try? scannedOutcomes(self.logFiles(mta), in: self.dir))?.count ?? 0) >= n }
+            waitUntil(seconds: 30) { ((try? scannedOutcomes(self.logFiles(mta), in: self.dir))?.count ?? 0) >= n }
         }
         try mta.send(from: "sender@sender.test", to: scriptedRecipients, subject: "round 1")
         _ = attempts(scriptedRecipients.count)
@@ -116,7 +146,7 @@ struct MTAScenario {
         _ = attempts(2 * scriptedRecipients.count)
         try mta.rotateLog()
         try mta.send(from: "sender@sender.test", to: scriptedRecipients, subject: "round 3")
-        let drained = waitUntil(seconds: 120) { (try? mta.queueIsEmpty()) ?? false }
+        let drained = waitUntil(seconds: 60) { (try? mta.queueIsEmpty()) ?? false }
         usleep(1_500_000)  // the follower's next look and commit
         follow.stop()
         let deltas = ((try? String(contentsOf: dir.appendingPathComponent("follow.jsonl"), encoding: .utf8)) ?? "")

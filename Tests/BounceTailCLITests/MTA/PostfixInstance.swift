@@ -117,7 +117,15 @@ final class PostfixInstance: LoopbackMTA {
         guard r.status == 0 else { throw MTAError.failed("postfix logrotate: \(r.output)") }
     }
 
+    /// Stops the master by the pid it wrote (`start-fg` runs it under a wrapper); the master stops its children.
     func stop() {
+        let pidFile = dir.appendingPathComponent("spool/pid/master.pid")
+        if let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            pid > 1
+        {
+            kill(pid, SIGTERM)
+            if !waitUntil(seconds: 15, { kill(pid, 0) != 0 }) { kill(pid, SIGKILL) }
+        }
         master?.stop()
         master = nil
     }
