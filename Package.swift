@@ -25,6 +25,14 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "BounceTailTestSupport", swiftSettings: strict),
+        // Benchmarks/speed.sh's tools: the log generator and zlib's inflate alone.
+        .executableTarget(
+            name: "bouncetail-bench",
+            dependencies: [
+                "BounceTailCore", "BounceTailIO", "BounceTailTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
         .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO"], swiftSettings: strict),
         .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailTestSupport"], swiftSettings: strict),
