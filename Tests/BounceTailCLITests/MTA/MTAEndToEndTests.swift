@@ -52,6 +52,9 @@ import Testing
         #expect(count("flaky@example.net", "delivered") == 3)
         #expect(count("flaky@example.net", "deferred") >= 1)
         for r in ["unknown", "nodomain", "spam", "dmarc"] { #expect(count("\(r)@example.net", "bounced") == 3, "\(r)") }
+        for r in ["ok", "unknown", "nodomain", "spam", "dmarc", "flaky"] {
+            #expect(count("\(r)@example.net", "expired") == 0, "\(r) had its final outcome before the message expired")
+        }
         for r in ["full", "grey"] {
             #expect(count("\(r)@example.net", "expired") == 3, "\(r): per-message expiry mapped to its recipients")
             #expect(count("\(r)@example.net", "deferred") >= 3, "\(r)")
