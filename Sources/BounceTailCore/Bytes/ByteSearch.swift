@@ -30,12 +30,20 @@ public enum ByteSearch {
     public static func first(
         _ needle: StaticString, in buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
     ) -> Int? {
-        guard range.count >= needle.utf8CodeUnitCount, let base = buffer.baseAddress else { return nil }
-        guard
-            let hit = bouncetail_memmem(
-                base + range.lowerBound, range.count, needle.utf8Start, needle.utf8CodeUnitCount)
-        else { return nil }
-        return hit.assumingMemoryBound(to: UInt8.self) - base
+        let n = needle.utf8CodeUnitCount
+        guard range.count >= n, let base = buffer.baseAddress else { return nil }
+        // memchr for the first byte, then compare the rest: on lines of a few hundred bytes this beats
+        // memmem, whose set-up costs more than the search (measured: 14 % of `track` was memmem).
+        let first = Int32(needle.utf8Start[0])
+        var at = base + range.lowerBound
+        let last = base + range.upperBound - n  // the last place a match can start
+        while at <= last {
+            guard let hit = memchr(at, first, last - at + 1) else { return nil }
+            let p = hit.assumingMemoryBound(to: UInt8.self)
+            if n == 1 || memcmp(p + 1, needle.utf8Start + 1, n - 1) == 0 { return UnsafePointer(p) - base }
+            at = UnsafePointer(p) + 1
+        }
+        return nil
     }
 
     /// Whether `buffer[at...]` starts with `literal` (exact bytes).
