@@ -104,16 +104,20 @@ public final class Tracker {
                                             name: path, run: state.run))
             index = state.inputs.count - 1
         }
+        // Held in locals so the per-line closure does not retain and release them through `self` on every line.
+        let reader = scan.reader
+        let ledger = self.ledger
+        let events = settings.events
         while true {
             lines.pauseAt = lines.offset + settings.commitEveryBytes
             let result = try lines.run(
                 from: source,
                 onLine: { line, number in
-                    if settings.events {
+                    if events {
                         try trackEvent(line, number: number, path: path)
                     } else {
-                        try scan.reader.scan(line, line: number, state: &inputState) { o in
-                            try ledger.apply(o, file: file) { pending.append($0) }
+                        try reader.scan(line, line: number, state: &inputState) { o in
+                            try ledger.apply(o, file: file) { appendPending($0) }
                         }
                     }
                 },
