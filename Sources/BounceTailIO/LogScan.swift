@@ -37,8 +37,10 @@ public final class LogScan {
 
     /// Reads the whole input. Outcomes go to `onOutcome`; over-long lines and gzip notes to `onWarning`.
     /// Throws the input's error after everything before the damage was handed out.
+    /// `onLine`, when given, sees every line first (for what is not a delivery outcome, such as refusals at RCPT).
     public func scan(
         _ input: OpenedInput,
+        onLine: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil,
         onOutcome: (inout DeliveryOutcome) throws -> Void,
         onWarning: (String) -> Void
     ) throws {
@@ -50,6 +52,7 @@ public final class LogScan {
         _ = try lines.run(
             from: input.source,
             onLine: { line, number in
+                onLine?(line)
                 try reader.scan(line, line: number, state: &state) { o in
                     outcomes += 1
                     try onOutcome(&o)

@@ -119,3 +119,23 @@ let postfixCases: [ScanCase] = [
         }
     }
 }
+
+@Suite struct SuppressedRejectTests {
+    func recipient(_ line: String) -> String? {
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { b in
+            SuppressedReject.recipient(in: b).map { String(decoding: b[$0], as: UTF8.self) }
+        }
+    }
+
+    @Test func postfixAndEximRefusalsByTheExportedTableNameTheRecipient() {
+        #expect(recipient("Nov 23 10:04:00 mx postfix/smtpd[2]: NOQUEUE: reject: RCPT from app.example.com[198.51.100.4]: 554 5.1.1 <a@example.net>: Recipient address rejected: suppressed: userunknown; from=<news@sender.test> to=<a@example.net> proto=ESMTP helo=<app>") == "a@example.net")
+        #expect(recipient("2026-11-23 10:04:00 H=(app) [198.51.100.4] F=<news@sender.test> rejected RCPT <b@example.org>: 5.1.1 suppressed: mailboxfull") == "b@example.org")
+    }
+
+    @Test func otherRefusalsAreNotCounted() {
+        #expect(recipient("Nov 23 10:04:00 mx postfix/smtpd[2]: NOQUEUE: reject: RCPT from h[198.51.100.4]: 554 5.7.1 <a@example.net>: Relay access denied; from=<s@x.test> to=<a@example.net> proto=ESMTP helo=<h>") == nil)
+        #expect(recipient("2026-11-23 10:04:00 H=(h) [198.51.100.4] F=<s@x.test> rejected RCPT <b@example.org>: relay not permitted") == nil)
+        #expect(recipient("Nov 23 10:00:00 mx postfix/smtp[1]: Q1: to=<suppressed: @x>, status=sent (250 ok)") == nil)
+    }
+}

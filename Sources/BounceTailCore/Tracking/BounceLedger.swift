@@ -53,6 +53,14 @@ public final class BounceLedger {
     public var recipientCount: Int { recipients.count }
     public var pairCount: Int { pairs.count }
 
+    /// Whether the outcome's recipient is on the list right now (before the outcome is applied).
+    public func isSuppressed(_ o: DeliveryOutcome) -> Bool {
+        let keyRange = o.originalRecipient ?? o.recipient
+        guard let slot = recipients.find(hash: ByteKey.hash(o.bytes, keyRange), { ByteKey.equals($0, o.bytes, keyRange) })
+        else { return false }
+        return recipients.values[Int(slot)]!.suppressed
+    }
+
     // MARK: - Applying outcomes
 
     /// Applies one outcome; `file` names its input in deltas. Calls `emit` for each delta it causes.

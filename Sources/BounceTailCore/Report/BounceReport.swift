@@ -1,0 +1,130 @@
+/// Totals for `bouncetail report`: what happened to the mail in some logs, told the way a mail admin reads it —
+/// how much bounced and why, which recipient domains bounce most, which refusals are the sender's own problem
+/// (blocklists, DMARC, rate limits) per receiving provider, what the suppression list did, and how much mail
+/// still went to suppressed addresses.
+public struct BounceReport {
+    public struct Counts: Sendable {
+        public var delivered = 0
+        public var deferred = 0
+        public var hardBounced = 0
+        public var softBounced = 0
+        public var expired = 0
+        /// Final failures: bounced (hard or soft) or expired.
+        public var failed: Int { hardBounced + softBounced + expired }
+        /// Final outcomes: delivered or failed.
+        public var final: Int { delivered + failed }
+    }
+
+    public struct DomainLine: Sendable {
+        public var domain: String
+        public var counts: Counts
+        /// Failed share of final outcomes.
+        public var bounceRate: Double { counts.final == 0 ? 0 : Double(counts.failed) / Double(counts.final) }
+    }
+
+    public struct SenderProblem: Sendable {
+        public var provider: String
+        public var reason: BounceReason
+        public var count: Int
+        /// The first text seen, to show what the provider said.
+        public var example: String
+    }
+
+    public private(set) var totals = Counts()
+    /// Final failures and deferrals by reason.
+    public private(set) var failuresByReason: [BounceReason: (failed: Int, deferred: Int)] = [:]
+    private var domains: [String: Counts] = [:]
+    private var senderProblems: [String: SenderProblem] = [:]
+    /// Suppression deltas by action and why.
+    public private(set) var suppressions: [String: Int] = [:]
+    /// Outcomes for an address while it was suppressed (the mail was sent anyway).
+    public private(set) var sentWhileSuppressed = 0
+    /// Refusals at RCPT by the exported table (the MTA stopped it: the list works).
+    public private(set) var rejectedAtRCPT = 0
+    public private(set) var recipientsSeen = 0
+    private var recipientKeys = ByteKeyedTable<Bool>()
+
+    public init() {}
+
+    /// Adds one outcome; `suppressed`: whether its recipient was on the list when it happened.
+    public mutating func add(_ o: DeliveryOutcome, suppressed: Bool) {
+        let l = o.bytes
+        switch o.status {
+        case .delivered: totals.delivered += 1
+        case .deferred: totals.deferred += 1
+        case .bounced, .softBounce:
+            if o.classification?.bounce == .hard { totals.hardBounced += 1 } else { totals.softBounced += 1 }
+        case .expired: totals.expired += 1
+        case .probeDeliverable, .probeUndeliverable: return
+        }
+        if suppressed { sentWhileSuppressed += 1 }
+        let key = o.originalRecipient ?? o.recipient
+        let hash = ByteKey.hash(l, key)
+        if recipientKeys.find(hash: hash, { ByteKey.equals($0, l, key) }) == nil {
+            _ = recipientKeys.insert(key: ByteKey.lowered(l, key), hash: hash, value: true)
+            recipientsSeen += 1
+        }
+        let domain = Self.domain(of: o.recipient, in: l)
+        var d = domains[domain] ?? Counts()
+        switch o.status {
+        case .delivered: d.delivered += 1
+        case .deferred: d.deferred += 1
+        case .bounced, .softBounce:
+            if o.classification?.bounce == .hard { d.hardBounced += 1 } else { d.softBounced += 1 }
+        case .expired: d.expired += 1
+        default: break
+        }
+        domains[domain] = d
+        guard let c = o.classification else { return }
+        var r = failuresByReason[c.reason] ?? (0, 0)
+        if o.status == .deferred { r.deferred += 1 } else { r.failed += 1 }
+        failuresByReason[c.reason] = r
+        if c.fault == .sender || c.fault == .message {
+            let provider = o.relay.map { Self.provider(ofRelay: $0, in: l) } ?? domain
+            let k = provider + " " + c.reason.name
+            if senderProblems[k] == nil {
+                let text = o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? ""
+                senderProblems[k] = SenderProblem(provider: provider, reason: c.reason, count: 0, example: String(text.prefix(160)))
+            }
+            senderProblems[k]!.count += 1
+        }
+    }
+
+    public mutating func addRejectedAtRCPT() { rejectedAtRCPT += 1 }
+
+    public mutating func add(_ d: SuppressionDelta) {
+        suppressions["\(d.action.rawValue) \(d.why.rawValue)", default: 0] += 1
+    }
+
+    /// Recipient domains with at least `minimum` final outcomes, highest bounce rate first.
+    public func topDomains(_ n: Int, minimum: Int = 5) -> [DomainLine] {
+        domains.filter { $0.value.final >= minimum && $0.value.failed > 0 }
+            .map { DomainLine(domain: $0.key, counts: $0.value) }
+            .sorted { ($0.bounceRate, $0.counts.failed, $1.domain) > ($1.bounceRate, $1.counts.failed, $0.domain) }
+            .prefix(n).map { $0 }
+    }
+
+    /// Sender-side refusals per receiving provider and reason, most frequent first.
+    public var senderSideProblems: [SenderProblem] {
+        senderProblems.values.sorted { ($0.count, $1.provider) > ($1.count, $0.provider) }
+    }
+
+    public var domainCount: Int { domains.count }
+
+    /// The part after the last `@`, lower-cased (`(none)` for a local name).
+    static func domain(of r: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> String {
+        guard let at = ByteSearch.last(ASCII.at, in: l, r) else { return "(none)" }
+        return String(decoding: ByteKey.lowered(l, (at + 1)..<r.upperBound), as: UTF8.self)
+    }
+
+    /// The receiving provider of a relay (`mx4.gmail.test[192.0.2.166]:25` → `gmail.test`): the last two labels
+    /// of its host name, or the address when it has none.
+    static func provider(ofRelay r: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> String {
+        var end = r.upperBound
+        if let bracket = ByteSearch.first(ASCII.openBracket, in: l, r) { end = bracket }
+        let host = String(decoding: ByteKey.lowered(l, r.lowerBound..<end), as: UTF8.self)
+        let labels = host.split(separator: ".")
+        if host.isEmpty { return String(decoding: UnsafeBufferPointer(rebasing: l[r]), as: UTF8.self) }
+        return labels.suffix(2).joined(separator: ".")
+    }
+}
