@@ -26,6 +26,9 @@ public final class FileSource: ByteSource {
     deinit { if ownsDescriptor { close(fd) } }
 
     /// Moves to an absolute position of a regular file (drops any sniffed prefix); false if it cannot seek.
+    /// Where the descriptor is now (for progress; safe to ask from another thread than the reader's).
+    public var position: UInt64 { UInt64(max(0, lseek(fd, 0, SEEK_CUR))) }
+
     public func seek(to offset: UInt64) -> Bool {
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return false }
         prefix = []

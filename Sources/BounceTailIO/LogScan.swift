@@ -42,7 +42,8 @@ public final class LogScan {
         _ input: OpenedInput,
         onLine: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil,
         onOutcome: (inout DeliveryOutcome) throws -> Void,
-        onWarning: (String) -> Void
+        onWarning: (String) -> Void,
+        onProgress: ((_ lines: Int) -> Void)? = nil
     ) throws {
         var state = inputState(for: input)
         lines.resume(lineNumber: 0, offset: 0)
@@ -53,6 +54,7 @@ public final class LogScan {
             from: input.source,
             onLine: { line, number in
                 onLine?(line)
+                if number & 0xFFFF == 0 { onProgress?(number) }
                 try reader.scan(line, line: number, state: &state) { o in
                     outcomes += 1
                     try onOutcome(&o)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import BounceTailCore
 import BounceTailIO
 
@@ -17,6 +18,9 @@ struct InputOptions: ParsableArguments {
 
     @Option(help: "Longest line read; longer lines are skipped with a warning.")
     var maxLineBytes: Int = 64 * 1024
+
+    @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal).")
+    var quiet = false
 
     @Argument(help: "Log files, plain or gzip, in any order (rotated sets are read oldest first); - or none for stdin.")
     var files: [String] = []
@@ -37,6 +41,9 @@ struct InputOptions: ParsableArguments {
         s.maxLineBytes = maxLineBytes
         return s
     }
+
+    /// A progress line on stderr when it is a terminal and --quiet is not given.
+    func progressLine() -> ProgressLine { ProgressLine(enabled: !quiet && isatty(2) == 1, files: orderedFiles) }
 
     /// The inputs in reading order.
     var orderedFiles: [String] { files.isEmpty ? ["-"] : RotationOrder.oldestFirst(files) }

@@ -19,6 +19,8 @@ struct Scan: ParsableCommand {
         let scan = LogScan(settings: input.settings())
         var json = JSONBuffer(capacity: 1 << 17)
         var failed = false
+        let progress = input.progressLine()
+        defer { progress.clear() }
         do {
             for path in input.orderedFiles {
                 let opened: OpenedInput
@@ -40,11 +42,17 @@ struct Scan: ParsableCommand {
                                 json.removeAll()
                             }
                         },
-                        onWarning: { printError("bouncetail: \($0)") })
+                        onWarning: {
+                            progress.clear()
+                            printError("bouncetail: \($0)")
+                        },
+                        onProgress: progress.enabled ? { n in progress.update(path, lines: n, position: opened.raw.position) } : nil)
                 } catch let e as InputError {
+                    progress.clear()
                     printError("bouncetail: \(e)")
                     failed = true
                 }
+                progress.finished(path, lines: 0)
             }
             try out.write(json.bytes)
         } catch is BrokenPipe {

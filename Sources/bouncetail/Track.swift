@@ -38,15 +38,29 @@ struct Track: ParsableCommand {
         if let commitEvery { settings.commitEveryBytes = max(1, commitEvery) }
         try runReportingErrors {
             let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
+            let progress = input.progressLine()
+            var lines = 0
+            if progress.enabled {
+                tracker.onProgress = { path, n, position, _ in
+                    lines = n
+                    progress.update(path, lines: n, position: position)
+                }
+                let warn = tracker.onWarning
+                tracker.onWarning = { progress.clear(); warn($0) }
+            }
             var failed = false
             for path in input.orderedFiles {
+                lines = 0
                 do {
                     try tracker.track(path: path)
                 } catch let e as InputError {
+                    progress.clear()
                     printError("bouncetail: \(e)")
                     failed = true
                 }
+                progress.finished(path, lines: lines)
             }
+            progress.clear()
             try tracker.finish()
             if failed { throw ExitCode(1) }
         }

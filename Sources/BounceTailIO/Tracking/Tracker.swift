@@ -34,6 +34,9 @@ public final class Tracker {
     private let deltaFile: DeltaFile?
     private let out: OutputStream
     private var pending: [SuppressionDelta] = []
+    /// Called every 65,536 lines of `track` with the input, lines read, the position in the file (compressed
+    /// for gzip) and its size.
+    public var onProgress: ((_ path: String, _ lines: Int, _ position: UInt64, _ size: UInt64?) -> Void)?
 
     func appendPending(_ d: SuppressionDelta) { pending.append(d) }
     private var events = OutcomeEventParser()
@@ -108,11 +111,15 @@ public final class Tracker {
         let reader = scan.reader
         let ledger = self.ledger
         let events = settings.events
+        let progress = onProgress
+        let raw = opened.raw
+        let size = opened.size
         while true {
             lines.pauseAt = lines.offset + settings.commitEveryBytes
             let result = try lines.run(
                 from: source,
                 onLine: { line, number in
+                    if number & 0xFFFF == 0, let progress { progress(path, number, raw.position, size) }
                     if events {
                         try trackEvent(line, number: number, path: path)
                     } else {
