@@ -13,6 +13,26 @@ import Testing
         try postfix.start()
         defer { postfix.stop() }
         try checkScenario(postfix, dir: dir, peer: peer, rotationNote: "rotated")
+
+        // The exported list in Postfix's check_recipient_access: a suppressed address is refused at RCPT, a
+        // good one is not, and `report` counts the refusal.
+        let list = try runTool(binary.path, ["list", "--state", dir.appendingPathComponent("follow-state").path, "--format", "postfix"], in: dir)
+        #expect(list.status == 0 && list.output.contains("unknown@example.net"), "\(list.output)")
+        try list.output.write(to: postfix.suppressedTable, atomically: true, encoding: .utf8)
+        try postfix.postmap()
+        usleep(1_200_000)  // a hash table is noticed by its modification time, to the second
+        let replies = try smtpConversation(port: postfix.smtpPort, [
+            "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<unknown@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
+        ])
+        #expect(replies.count == 6 && replies[3].hasPrefix("554 5.1.1") && replies[3].contains("suppressed: userunknown"), "\(replies)")
+        #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
+        let logged = waitUntil(seconds: 10) {
+            ((try? String(contentsOf: postfix.log, encoding: .utf8)) ?? "").contains("NOQUEUE: reject: RCPT from")
+        }
+        #expect(logged, "Postfix did not log the refusal")
+        let report = try runTool(binary.path, ["report", "--json", "--quiet"] + MTAScenario(dir: dir).logFiles(postfix), in: dir)
+        let json = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
+        #expect((json?["rejected"] as? [String: Int])?["refused_at_rcpt"] == 1, "\(report.output)")
     }
 
     @Test(.enabled(if: EximInstance.unavailable == nil, Comment(rawValue: EximInstance.unavailable ?? "")))

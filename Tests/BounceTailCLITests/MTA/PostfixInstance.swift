@@ -23,14 +23,23 @@ final class PostfixInstance: LoopbackMTA {
     var logDirectory: URL { dir }
     private var master: Daemon?
 
+    /// Where its smtpd listens on loopback (submission for the test, with the exported suppression table).
+    let smtpPort: UInt16
+    var suppressedTable: URL { etc.appendingPathComponent("bouncetail_suppressed") }
+
     init(dir: URL, relayPort: UInt16) throws {
         self.dir = dir
+        smtpPort = try freeLoopbackPort()
         let fm = FileManager.default
         for sub in ["etc", "spool", "data"] { try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
         // Queue and data directories must be reachable by the unprivileged daemons.
         chmod(dir.path, 0o755)
         try Self.mainCF(dir: dir, relayPort: relayPort).write(to: etc.appendingPathComponent("main.cf"), atomically: true, encoding: .utf8)
-        try Self.masterCF.write(to: etc.appendingPathComponent("master.cf"), atomically: true, encoding: .utf8)
+        try (Self.masterCF + "127.0.0.1:\(smtpPort) inet n - n - - smtpd\n")
+            .write(to: etc.appendingPathComponent("master.cf"), atomically: true, encoding: .utf8)
+        // The table `bouncetail list --format postfix` makes, empty until the test fills it.
+        try "".write(to: suppressedTable, atomically: true, encoding: .utf8)
+        try postmap()
         let perms = try runTool(Self.command, ["-c", etc.path, "set-permissions"], in: dir)
         guard perms.status == 0 else { throw MTAError.failed("postfix set-permissions: \(perms.output)") }
         let check = try runTool(Self.command, ["-c", etc.path, "check"], in: dir)
@@ -64,6 +73,8 @@ final class PostfixInstance: LoopbackMTA {
         delay_warning_time = 0
         smtp_connect_timeout = 5s
         biff = no
+        mynetworks = 127.0.0.0/8
+        smtpd_recipient_restrictions = check_recipient_access hash:\(dir.path)/etc/bouncetail_suppressed, permit_mynetworks, reject_unauth_destination
 
         """
     }
@@ -105,6 +116,12 @@ final class PostfixInstance: LoopbackMTA {
         let message = "From: \(sender)\nSubject: \(subject)\nMessage-ID: <\(UUID().uuidString)@sender.test>\n\nbouncetail end-to-end test\n"
         let r = try runTool("/usr/sbin/sendmail", ["-C", etc.path, "-f", sender, "-i", "--"] + recipients, in: dir, stdin: message)
         guard r.status == 0 else { throw MTAError.failed("sendmail: \(r.output)") }
+    }
+
+    /// Builds the table's hash file, as an operator would after `bouncetail list --format postfix`.
+    func postmap() throws {
+        let r = try runTool("/usr/sbin/postmap", ["-c", etc.path, suppressedTable.path], in: dir)
+        guard r.status == 0 else { throw MTAError.failed("postmap: \(r.output)") }
     }
 
     func queueIsEmpty() throws -> Bool {

@@ -127,3 +127,40 @@ final class SMTPPeer: @unchecked Sendable {
 
     enum PeerError: Error { case socket(Int32) }
 }
+
+/// Talks SMTP to a server on 127.0.0.1: reads the greeting, sends each command, and returns every reply
+/// (the last line of each, with its code).
+func smtpConversation(port: UInt16, _ commands: [String]) throws -> [String] {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SMTPPeer.PeerError.socket(errno) }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = port.bigEndian
+    let rc = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard rc == 0 else { throw SMTPPeer.PeerError.socket(errno) }
+    var pending: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    func reply() -> String {
+        while true {
+            // A reply ends with a line whose fourth character is a space ("250 ok", not "250-...").
+            while let nl = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<nl], as: UTF8.self).trimmingCharacters(in: .init(charactersIn: "\r"))
+                pending.removeSubrange(...nl)
+                if line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] == " " { return line }
+            }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return "" }
+            pending += buffer[..<n]
+        }
+    }
+    var replies = [reply()]
+    for c in commands {
+        _ = Array((c + "\r\n").utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        replies.append(reply())
+    }
+    return replies
+}
