@@ -49,15 +49,22 @@ final class EximInstance: LoopbackMTA {
     var log: URL { logDirectory.appendingPathComponent("mainlog") }
     private var daemon: Daemon?
 
+    /// Where its daemon listens on loopback (SMTP submission, with the exported suppression list in the ACL).
+    let smtpPort: UInt16
+    var suppressedList: URL { dir.appendingPathComponent("bouncetail_suppressed") }
+
     init(dir: URL, relayPort: UInt16) throws {
         guard let tools = Self.tools else { throw MTAError.failed("no exim") }
         (exim, exicyclog) = tools
         self.dir = dir
+        smtpPort = try freeLoopbackPort()
         let fm = FileManager.default
         for sub in ["spool", "log"] { try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
         chmod(dir.path, 0o755)
-        try Self.configuration(exim: exim, dir: dir, relayPort: relayPort, listenPort: try freeLoopbackPort())
+        try Self.configuration(exim: exim, dir: dir, relayPort: relayPort, listenPort: smtpPort)
             .write(to: config, atomically: true, encoding: .utf8)
+        // The file `bouncetail list --format exim` makes, empty until the test fills it.
+        try "".write(to: suppressedList, atomically: true, encoding: .utf8)
         // Exim gives up root for most work: its spool and logs belong to its user.
         for sub in ["spool", "log"] { _ = try runTool("/bin/chown", ["-R", "Debian-exim:Debian-exim", dir.appendingPathComponent(sub).path], in: dir) }
         let check = try runTool(exim, ["-C", config.path, "-bV"], in: dir)
@@ -81,7 +88,9 @@ final class EximInstance: LoopbackMTA {
 
         begin acl
         acl_check_rcpt:
-          accept hosts = 127.0.0.1
+          deny    recipients = lsearch;\(dir.path)/bouncetail_suppressed
+                  message    = 5.1.1 $recipient_data
+          accept  hosts = 127.0.0.1
 
         begin routers
         smarthost:

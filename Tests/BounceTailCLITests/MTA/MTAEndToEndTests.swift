@@ -45,6 +45,23 @@ import Testing
         try exim.start()
         defer { exim.stop() }
         try checkScenario(exim, dir: dir, peer: peer, rotationNote: "rotated")
+
+        // The exported list in the RCPT ACL: a suppressed address is refused, and `report` counts it.
+        let list = try runTool(binary.path, ["list", "--state", dir.appendingPathComponent("follow-state").path, "--format", "exim"], in: dir)
+        #expect(list.status == 0 && list.output.contains("unknown@example.net"), "\(list.output)")
+        try list.output.write(to: exim.suppressedList, atomically: true, encoding: .utf8)
+        let replies = try smtpConversation(port: exim.smtpPort, [
+            "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<unknown@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
+        ])
+        #expect(replies.count == 6 && replies[3].hasPrefix("550 5.1.1") && replies[3].contains("suppressed: userunknown"), "\(replies)")
+        #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
+        let logged = waitUntil(seconds: 10) {
+            ((try? String(contentsOf: exim.log, encoding: .utf8)) ?? "").contains("rejected RCPT <unknown@example.net>")
+        }
+        #expect(logged, "Exim did not log the refusal")
+        let report = try runTool(binary.path, ["report", "--json", "--quiet"] + MTAScenario(dir: dir).logFiles(exim), in: dir)
+        let json = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
+        #expect((json?["rejected"] as? [String: Int])?["refused_at_rcpt"] == 1, "\(report.output)")
     }
 
     /// The checks shared by both MTAs (see `MTAScenario`).
