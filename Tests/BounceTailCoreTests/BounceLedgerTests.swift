@@ -39,6 +39,22 @@ func track(_ lines: [String], policy: SuppressionPolicy = SuppressionPolicy(), l
 func recipientText(_ d: SuppressionDelta) -> String { String(decoding: d.recipient, as: UTF8.self) }
 
 @Suite struct BounceLedgerTests {
+    @Test func aSoftSuppressionTippedByAVagueFailureNamesTheStreaksLastSpecificReason() {
+        var policy = SuppressionPolicy()
+        policy.softLimit = 2
+        policy.softSpanSeconds = 3600
+        let lines = [
+            postfixLine(day: 1, qid: "QVAGUE01", to: "full@example.net", status: mailboxFull.status, dsn: mailboxFull.dsn,
+                        text: mailboxFull.text),
+            // The next message's only line says nothing specific (as Exim's "retry time not reached").
+            postfixLine(day: 2, qid: "QVAGUE02", to: "full@example.net", status: "deferred", dsn: "4.0.0",
+                        text: "delivery temporarily suspended"),
+        ]
+        let d = track(lines, policy: policy)
+        #expect(d.count == 1)
+        #expect(d.first?.why == .soft && d.first?.reason == "mailboxfull")
+    }
+
     @Test func threeConsecutiveHardBouncesSuppressAtTheThird() {
         let lines = (1...4).map {
             postfixLine(day: $0, qid: "Q000\($0)A", to: "Dead@Example.net", status: userUnknown.status, dsn: userUnknown.dsn,

@@ -118,7 +118,9 @@ public final class BounceLedger {
             r.soft = max(0, r.soft + newSoft)
             if r.firstBounce == nil { r.firstBounce = o.time }
             r.lastBounce = o.time
-            r.lastReason = c.reason
+            // A failure that says nothing specific (Exim's "retry time not reached", an expiry) keeps the
+            // streak's last specific reason: "mailboxfull" tells an operator more than "expired".
+            if r.lastReason == nil || ![.undefined, .expired, .onhold].contains(c.reason) { r.lastReason = c.reason }
             if newSoft > 0 && r.softSince == nil { r.softSince = o.time }
             if r.soft == 0 { r.softSince = nil }
             if !r.suppressed {
@@ -131,9 +133,10 @@ public final class BounceLedger {
                     why = .soft
                 }
                 if let why {
-                    suppress(&r, slot: slot, at: o.time, why: why, reason: c.reason.name)
+                    let reason = (r.lastReason ?? c.reason).name
+                    suppress(&r, slot: slot, at: o.time, why: why, reason: reason)
                     recipients.values[Int(slot)] = r
-                    try emit(delta(.suppress, key: recipients.keys[Int(slot)], why: why, reason: c.reason.name, r,
+                    try emit(delta(.suppress, key: recipients.keys[Int(slot)], why: why, reason: reason, r,
                                    time: o.time, file: file, line: o.line))
                     return
                 }
