@@ -5,7 +5,9 @@ public enum BounceReason: UInt8, Sendable, CaseIterable {
         badreputation, requireptr, notcompliantrfc, speeding, toomanyconn, norelaying, notaccept, suspend,
         syntaxerror, systemerror, systemfull, networkerror, mailererror, expired, onhold, undefined
 
-    public var name: String { String(describing: self) }
+    /// The name (reflection, which `String(describing:)` uses, is slow: the names are made once).
+    public var name: String { Self.names[Int(rawValue)] }
+    private static let names: [String] = allCases.map { String(describing: $0) }
     /// The names as bytes, by raw value (the JSON writer appends them without building a String).
     static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 
@@ -24,7 +26,8 @@ public enum BounceKind: UInt8, Sendable {
 /// Whose problem the failure is: it decides whether it may count against the recipient.
 public enum Fault: UInt8, Sendable, CaseIterable {
     case recipient, sender, message, network, unknown
-    public var name: String { String(describing: self) }
+    public var name: String { Self.names[Int(rawValue)] }
+    private static let names: [String] = allCases.map { String(describing: $0) }
     static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 }
 
