@@ -31,7 +31,8 @@ public struct PostfixScanner {
         -> PostfixLine
     {
         var end = l.count
-        guard let toAt = ByteSearch.first(": to=", in: l, 0..<end) else { return scanQueueManager(l, &resolver, &o) }
+        // No stamp, host and program tag fit in 16 bytes, so the search starts past the stamp's colons.
+        guard let toAt = ByteSearch.first(": to=", in: l, min(16, end)..<end) else { return scanQueueManager(l, &resolver, &o) }
         if l[0] == UInt8(ascii: "{") { end = jsonPayloadEnd(l, from: toAt) }
         guard let header = header(l, queueIDEnd: toAt, wantAgent: true) else { return .none }
         o.queueID = header.queueID
