@@ -45,6 +45,23 @@ struct InputOptions: ParsableArguments {
     /// A progress line on stderr when it is a terminal and --quiet is not given.
     func progressLine() -> ProgressLine { ProgressLine(enabled: !quiet && isatty(2) == 1, files: orderedFiles) }
 
+    /// Opens each input in reading order and hands it to `body`. An input that cannot be opened or read to its
+    /// end is reported (file and reason) and the others still run; returns whether any was.
+    func forEachInput(progress: ProgressLine? = nil, _ body: (String, OpenedInput) throws -> Void) throws -> Bool {
+        var failed = false
+        for path in orderedFiles {
+            do {
+                try body(path, try InputOpener.open(path))
+            } catch let e as InputError {
+                progress?.clear()
+                printError("bouncetail: \(e)")
+                failed = true
+            }
+            progress?.finished(path, lines: 0)
+        }
+        return failed
+    }
+
     /// The inputs in reading order.
     var orderedFiles: [String] { files.isEmpty ? ["-"] : RotationOrder.oldestFirst(files) }
 }

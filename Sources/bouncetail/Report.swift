@@ -31,33 +31,19 @@ struct Report: ParsableCommand {
         var report = BounceReport()
         var first: Instant?
         var last: Instant?
-        var failed = false
         let files = input.orderedFiles
-        for path in files {
-            let opened: OpenedInput
-            do {
-                opened = try InputOpener.open(path)
-            } catch let e as InputError {
-                printError("bouncetail: \(e)")
-                failed = true
-                continue
-            }
+        let failed = try input.forEachInput { path, opened in
             let file = Array(path.utf8)
-            do {
-                try scan.scan(
-                    opened,
-                    onLine: { line in if SuppressedReject.recipient(in: line) != nil { report.addRejectedAtRCPT() } },
-                    onOutcome: { o in
-                        if first == nil || o.time < first! { first = o.time }
-                        if last == nil || o.time > last! { last = o.time }
-                        report.add(o, suppressed: ledger.isSuppressed(o))
-                        ledger.apply(o, file: file) { report.add($0) }
-                    },
-                    onWarning: { printError("bouncetail: \($0)") })
-            } catch let e as InputError {
-                printError("bouncetail: \(e)")
-                failed = true
-            }
+            try scan.scan(
+                opened,
+                onLine: { line in if SuppressedReject.recipient(in: line) != nil { report.addRejectedAtRCPT() } },
+                onOutcome: { o in
+                    if first == nil || o.time < first! { first = o.time }
+                    if last == nil || o.time > last! { last = o.time }
+                    report.add(o, suppressed: ledger.isSuppressed(o))
+                    ledger.apply(o, file: file) { report.add($0) }
+                },
+                onWarning: { printError("bouncetail: \($0)") })
         }
         let out = OutputStream()
         do {

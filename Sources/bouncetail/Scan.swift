@@ -18,41 +18,26 @@ struct Scan: ParsableCommand {
         let out = OutputStream()
         let scan = LogScan(settings: input.settings())
         var json = JSONBuffer(capacity: 1 << 17)
-        var failed = false
         let progress = input.progressLine()
         defer { progress.clear() }
+        let failed: Bool
         do {
-            for path in input.orderedFiles {
-                let opened: OpenedInput
-                do {
-                    opened = try InputOpener.open(path)
-                } catch let e as InputError {
-                    printError("bouncetail: \(e)")
-                    failed = true
-                    continue
-                }
-                let file = Array((path == "-" ? "-" : path).utf8)
-                do {
-                    try scan.scan(
-                        opened,
-                        onOutcome: { o in
-                            OutcomeJSON.append(o, file: file, to: &json)
-                            if json.bytes.count >= 1 << 16 {
-                                try out.write(json.bytes)
-                                json.removeAll()
-                            }
-                        },
-                        onWarning: {
-                            progress.clear()
-                            printError("bouncetail: \($0)")
-                        },
-                        onProgress: progress.enabled ? { n in progress.update(path, lines: n, position: opened.raw.position) } : nil)
-                } catch let e as InputError {
-                    progress.clear()
-                    printError("bouncetail: \(e)")
-                    failed = true
-                }
-                progress.finished(path, lines: 0)
+            failed = try input.forEachInput(progress: progress) { path, opened in
+                let file = Array(path.utf8)
+                try scan.scan(
+                    opened,
+                    onOutcome: { o in
+                        OutcomeJSON.append(o, file: file, to: &json)
+                        if json.bytes.count >= 1 << 16 {
+                            try out.write(json.bytes)
+                            json.removeAll()
+                        }
+                    },
+                    onWarning: {
+                        progress.clear()
+                        printError("bouncetail: \($0)")
+                    },
+                    onProgress: progress.enabled ? { n in progress.update(path, lines: n, position: opened.raw.position) } : nil)
             }
             try out.write(json.bytes)
         } catch is BrokenPipe {

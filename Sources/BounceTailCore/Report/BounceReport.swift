@@ -13,6 +13,17 @@ public struct BounceReport {
         public var failed: Int { hardBounced + softBounced + expired }
         /// Final outcomes: delivered or failed.
         public var final: Int { delivered + failed }
+
+        /// Counts one outcome of `status` (`hard`: its bounce class); probes count nowhere.
+        mutating func add(_ status: DeliveryStatus, hard: Bool) {
+            switch status {
+            case .delivered: delivered += 1
+            case .deferred: deferred += 1
+            case .bounced, .softBounce: if hard { hardBounced += 1 } else { softBounced += 1 }
+            case .expired: expired += 1
+            case .probeDeliverable, .probeUndeliverable: break
+            }
+        }
     }
 
     public struct DomainLine: Sendable {
@@ -49,14 +60,9 @@ public struct BounceReport {
     /// Adds one outcome; `suppressed`: whether its recipient was on the list when it happened.
     public mutating func add(_ o: DeliveryOutcome, suppressed: Bool) {
         let l = o.bytes
-        switch o.status {
-        case .delivered: totals.delivered += 1
-        case .deferred: totals.deferred += 1
-        case .bounced, .softBounce:
-            if o.classification?.bounce == .hard { totals.hardBounced += 1 } else { totals.softBounced += 1 }
-        case .expired: totals.expired += 1
-        case .probeDeliverable, .probeUndeliverable: return
-        }
+        if o.status == .probeDeliverable || o.status == .probeUndeliverable { return }
+        let hard = o.classification?.bounce == .hard
+        totals.add(o.status, hard: hard)
         if suppressed { sentWhileSuppressed += 1 }
         let key = o.originalRecipient ?? o.recipient
         let hash = ByteKey.hash(l, key)
@@ -65,16 +71,7 @@ public struct BounceReport {
             recipientsSeen += 1
         }
         let domain = Self.domain(of: o.recipient, in: l)
-        var d = domains[domain] ?? Counts()
-        switch o.status {
-        case .delivered: d.delivered += 1
-        case .deferred: d.deferred += 1
-        case .bounced, .softBounce:
-            if o.classification?.bounce == .hard { d.hardBounced += 1 } else { d.softBounced += 1 }
-        case .expired: d.expired += 1
-        default: break
-        }
-        domains[domain] = d
+        domains[domain, default: Counts()].add(o.status, hard: hard)
         guard let c = o.classification else { return }
         var r = failuresByReason[c.reason] ?? (0, 0)
         if o.status == .deferred { r.deferred += 1 } else { r.failed += 1 }

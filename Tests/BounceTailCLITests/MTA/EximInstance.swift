@@ -129,6 +129,14 @@ final class EximInstance: LoopbackMTA {
         guard r.status == 0 else { throw MTAError.failed("exim: \(r.output)") }
     }
 
+    let listFormat = "exim"
+    let refusalLogMarker = "rejected RCPT <unknown@example.net>"
+
+    /// lsearch files are read at each lookup: writing the file is enough.
+    func installSuppressionList(_ text: String) throws {
+        try text.write(to: suppressedList, atomically: true, encoding: .utf8)
+    }
+
     func queueIsEmpty() throws -> Bool {
         let r = try runTool(exim, ["-C", config.path, "-bpc"], in: dir)
         return r.status == 0 && r.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0"

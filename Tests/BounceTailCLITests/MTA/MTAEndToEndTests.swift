@@ -5,61 +5,45 @@ import Testing
 @Suite(.serialized) struct MTAEndToEndTests {
     @Test(.enabled(if: PostfixInstance.unavailable == nil, Comment(rawValue: PostfixInstance.unavailable ?? "")))
     func postfixLogsGiveTheExpectedSuppressions() throws {
-        let dir = try temporaryDirectory()
-        defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } else { print("KEPT \(dir.path)") } }
-        let peer = try SMTPPeer()
-        defer { peer.stop() }
-        let postfix = try PostfixInstance(dir: dir.appendingPathComponent("postfix"), relayPort: peer.port)
-        try postfix.start()
-        defer { postfix.stop() }
-        try checkScenario(postfix, dir: dir, peer: peer, rotationNote: "rotated")
-
-        // The exported list in Postfix's check_recipient_access: a suppressed address is refused at RCPT, a
-        // good one is not, and `report` counts the refusal.
-        let list = try runTool(binary.path, ["list", "--state", dir.appendingPathComponent("follow-state").path, "--format", "postfix"], in: dir)
-        #expect(list.status == 0 && list.output.contains("unknown@example.net"), "\(list.output)")
-        try list.output.write(to: postfix.suppressedTable, atomically: true, encoding: .utf8)
-        try postfix.postmap()
-        usleep(1_200_000)  // a hash table is noticed by its modification time, to the second
-        let replies = try smtpConversation(port: postfix.smtpPort, [
-            "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<unknown@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
-        ])
-        #expect(replies.count == 6 && replies[3].hasPrefix("554 5.1.1") && replies[3].contains("suppressed: userunknown"), "\(replies)")
-        #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
-        let logged = waitUntil(seconds: 10) {
-            ((try? String(contentsOf: postfix.log, encoding: .utf8)) ?? "").contains("NOQUEUE: reject: RCPT from")
-        }
-        #expect(logged, "Postfix did not log the refusal")
-        let report = try runTool(binary.path, ["report", "--json", "--quiet"] + MTAScenario(dir: dir).logFiles(postfix), in: dir)
-        let json = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
-        #expect((json?["rejected"] as? [String: Int])?["refused_at_rcpt"] == 1, "\(report.output)")
+        try withMTA({ try PostfixInstance(dir: $0.appendingPathComponent("postfix"), relayPort: $1) }, start: { try $0.start() })
     }
 
     @Test(.enabled(if: EximInstance.unavailable == nil, Comment(rawValue: EximInstance.unavailable ?? "")))
     func eximLogsGiveTheExpectedSuppressions() throws {
+        try withMTA({ try EximInstance(dir: $0.appendingPathComponent("exim"), relayPort: $1) }, start: { try $0.start() })
+    }
+
+    /// Starts a peer and the MTA in a temporary directory, runs the scenario and the exported-list check, and
+    /// stops everything it started.
+    func withMTA<M: LoopbackMTA>(_ make: (URL, UInt16) throws -> M, start: (M) throws -> Void) throws {
         let dir = try temporaryDirectory()
         defer { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } else { print("KEPT \(dir.path)") } }
         let peer = try SMTPPeer()
         defer { peer.stop() }
-        let exim = try EximInstance(dir: dir.appendingPathComponent("exim"), relayPort: peer.port)
-        try exim.start()
-        defer { exim.stop() }
-        try checkScenario(exim, dir: dir, peer: peer, rotationNote: "rotated")
+        let mta = try make(dir, peer.port)
+        try start(mta)
+        defer { mta.stop() }
+        try checkScenario(mta, dir: dir, peer: peer, rotationNote: "rotated")
+        try checkExportedList(mta, dir: dir)
+    }
 
-        // The exported list in the RCPT ACL: a suppressed address is refused, and `report` counts it.
-        let list = try runTool(binary.path, ["list", "--state", dir.appendingPathComponent("follow-state").path, "--format", "exim"], in: dir)
+    /// The exported list installed in the MTA (Postfix's check_recipient_access, Exim's RCPT ACL): a suppressed
+    /// address is refused at RCPT, a good one is not, and `report` counts the refusal from the MTA's log.
+    func checkExportedList(_ mta: LoopbackMTA, dir: URL) throws {
+        let list = try runTool(binary.path, ["list", "--state", dir.appendingPathComponent("follow-state").path, "--format", mta.listFormat], in: dir)
         #expect(list.status == 0 && list.output.contains("unknown@example.net"), "\(list.output)")
-        try list.output.write(to: exim.suppressedList, atomically: true, encoding: .utf8)
-        let replies = try smtpConversation(port: exim.smtpPort, [
+        try mta.installSuppressionList(list.output)
+        let replies = try smtpConversation(port: mta.smtpPort, [
             "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<unknown@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
         ])
-        #expect(replies.count == 6 && replies[3].hasPrefix("550 5.1.1") && replies[3].contains("suppressed: userunknown"), "\(replies)")
+        #expect(replies.count == 6 && replies[3].hasPrefix("5") && replies[3].contains("5.1.1") && replies[3].contains("suppressed: userunknown"),
+                "\(replies)")
         #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
         let logged = waitUntil(seconds: 10) {
-            ((try? String(contentsOf: exim.log, encoding: .utf8)) ?? "").contains("rejected RCPT <unknown@example.net>")
+            ((try? String(contentsOf: mta.log, encoding: .utf8)) ?? "").contains(mta.refusalLogMarker)
         }
-        #expect(logged, "Exim did not log the refusal")
-        let report = try runTool(binary.path, ["report", "--json", "--quiet"] + MTAScenario(dir: dir).logFiles(exim), in: dir)
+        #expect(logged, "the MTA did not log the refusal")
+        let report = try runTool(binary.path, ["report", "--json", "--quiet"] + MTAScenario(dir: dir).logFiles(mta), in: dir)
         let json = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any]
         #expect((json?["rejected"] as? [String: Int])?["refused_at_rcpt"] == 1, "\(report.output)")
     }

@@ -116,6 +116,13 @@ protocol LoopbackMTA: AnyObject {
     /// Rotates the live log the way its package does in production.
     func rotateLog() throws
     func stop()
+    /// Where it accepts SMTP on loopback, with bouncetail's exported list in force.
+    var smtpPort: UInt16 { get }
+    /// `bouncetail list --format` for this MTA, and installing its output where the MTA reads it.
+    var listFormat: String { get }
+    func installSuppressionList(_ text: String) throws
+    /// What its log says when the list refuses a recipient.
+    var refusalLogMarker: String { get }
 }
 
 /// The recipients every round goes to; the peer answers each by its local part.

@@ -118,6 +118,15 @@ final class PostfixInstance: LoopbackMTA {
         guard r.status == 0 else { throw MTAError.failed("sendmail: \(r.output)") }
     }
 
+    let listFormat = "postfix"
+    let refusalLogMarker = "NOQUEUE: reject: RCPT from"
+
+    func installSuppressionList(_ text: String) throws {
+        try text.write(to: suppressedTable, atomically: true, encoding: .utf8)
+        try postmap()
+        usleep(1_200_000)  // a hash table is noticed by its modification time, to the second
+    }
+
     /// Builds the table's hash file, as an operator would after `bouncetail list --format postfix`.
     func postmap() throws {
         let r = try runTool("/usr/sbin/postmap", ["-c", etc.path, suppressedTable.path], in: dir)
