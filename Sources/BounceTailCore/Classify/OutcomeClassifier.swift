@@ -25,8 +25,26 @@ public final class OutcomeClassifier: Sendable {
     }
 
     public func classify(_ o: DeliveryOutcome) -> Classification? {
+        var none: RuleCache? = nil
+        return classify(o, cache: &none)
+    }
+
+    /// As `classify(_:)`, remembering the text rule of each diagnostic text in `cache` (providers send the same
+    /// texts over and over; matching them is most of the classifier's work).
+    public func classify(_ o: DeliveryOutcome, cache: inout RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
-        var c = classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, text: o.bytes, o.diagnostic).classification
+        let textRule: Int?
+        if let r = o.diagnostic {
+            if cache != nil {
+                textRule = cache!.rule(o.bytes, r) { firstRule(o.bytes, r) }
+            } else {
+                textRule = firstRule(o.bytes, r)
+            }
+        } else {
+            textRule = nil
+        }
+        var c = classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: textRule, hasText: o.diagnostic != nil)
+            .classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
             let p = DomainTypos.provider(near: o.bytes, domain: (at + 1)..<o.recipient.upperBound)
@@ -40,7 +58,12 @@ public final class OutcomeClassifier: Sendable {
     public func classify(
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
     ) -> (classification: Classification, evidence: Evidence) {
-        let textRule = r.flatMap { firstRule(l, $0) }
+        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { firstRule(l, $0) }, hasText: r != nil)
+    }
+
+    private func classify(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool)
+        -> (classification: Classification, evidence: Evidence)
+    {
         let codeReason = dsn.flatMap { Self.reason(for: $0) }
         var reason: BounceReason
         var evidence: Evidence
@@ -55,7 +78,7 @@ public final class OutcomeClassifier: Sendable {
         } else if smtpCode > 0, let rc = Self.reason(forReply: smtpCode) {
             (reason, evidence) = (rc, .replyCode(smtpCode))
         } else {
-            (reason, evidence) = (r == nil ? .onhold : .undefined, .nothing)
+            (reason, evidence) = (hasText ? .undefined : .onhold, .nothing)
         }
         var fault = Self.fault(of: reason)
         if status == .expired {
@@ -175,5 +198,48 @@ public final class OutcomeClassifier: Sendable {
         case 550, 553, 554: .onhold
         default: nil
         }
+    }
+}
+
+/// The text rule that matched recent diagnostic texts, by a hash of their bytes: a fixed table (direct-mapped,
+/// 4,096 entries), so it costs no allocation and no growth.
+public struct RuleCache {
+    private var keys = [UInt64](repeating: 0, count: 4096)
+    private var rules = [Int32](repeating: -2, count: 4096)  // -2: empty; -1: no rule matched
+
+    public init() {}
+
+    @inline(__always)
+    mutating func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ compute: () -> Int?) -> Int? {
+        let key = Self.hash(l, r)
+        let slot = Int(truncatingIfNeeded: key >> 52)
+        if keys[slot] == key, rules[slot] != -2 { return rules[slot] < 0 ? nil : Int(rules[slot]) }
+        let found = compute()
+        keys[slot] = key
+        rules[slot] = Int32(found ?? -1)
+        return found
+    }
+
+    /// 64-bit hash of the bytes and their count, eight bytes at a time.
+    @inline(__always)
+    static func hash(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(r.count)
+        let raw = UnsafeRawPointer(l.baseAddress!)
+        var i = r.lowerBound
+        while i + 8 <= r.upperBound {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < r.upperBound {
+            tail |= UInt64(l[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 31)
     }
 }

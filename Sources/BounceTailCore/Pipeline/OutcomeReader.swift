@@ -18,6 +18,8 @@ public final class OutcomeReader {
     private let postfix = PostfixScanner()
     private let exim = EximScanner()
     private let classifier: OutcomeClassifier?
+    /// Text rules of recently seen diagnostics.
+    private var ruleCache: RuleCache? = RuleCache()
     /// Bytes of a synthesised outcome (Postfix expiry), reused.
     private var synthetic: [UInt8] = []
 
@@ -90,7 +92,7 @@ public final class OutcomeReader {
 
     @inline(__always)
     private func finish(_ o: inout DeliveryOutcome, _ emit: (inout DeliveryOutcome) throws -> Void) rethrows {
-        if o.status.isFailure, let classifier { o.classification = classifier.classify(o) }
+        if o.status.isFailure, let classifier { o.classification = classifier.classify(o, cache: &ruleCache) }
         try emit(&o)
     }
 
