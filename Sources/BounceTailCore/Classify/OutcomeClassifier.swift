@@ -24,19 +24,17 @@ public final class OutcomeClassifier: Sendable {
         matcher = PhraseMatcher(rules.map(\.phrase))
     }
 
-    public func classify(_ o: DeliveryOutcome) -> Classification? {
-        var none: RuleCache? = nil
-        return classify(o, cache: &none)
-    }
+    public func classify(_ o: DeliveryOutcome) -> Classification? { classify(o, cache: nil) }
 
     /// As `classify(_:)`, remembering the text rule of each diagnostic text in `cache` (providers send the same
     /// texts over and over; matching them is most of the classifier's work).
-    public func classify(_ o: DeliveryOutcome, cache: inout RuleCache?) -> Classification? {
+    public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
         let textRule: Int?
         if let r = o.diagnostic {
-            if cache != nil {
-                textRule = cache!.rule(o.bytes, r) { firstRule(o.bytes, r) }
+            if let cache {
+                let l = o.bytes
+                textRule = cache.rule(l, r) { firstRule(l, r) }
             } else {
                 textRule = firstRule(o.bytes, r)
             }
@@ -202,15 +200,25 @@ public final class OutcomeClassifier: Sendable {
 }
 
 /// The text rule that matched recent diagnostic texts, by a hash of their bytes: a fixed table (direct-mapped,
-/// 4,096 entries), so it costs no allocation and no growth.
-public struct RuleCache {
-    private var keys = [UInt64](repeating: 0, count: 4096)
-    private var rules = [Int32](repeating: -2, count: 4096)  // -2: empty; -1: no rule matched
+/// 4,096 entries) allocated once, so it costs no allocation, no growth and no exclusivity check per use.
+public final class RuleCache {
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let rules: UnsafeMutablePointer<Int32>  // -2: empty; -1: no rule matched
 
-    public init() {}
+    public init() {
+        keys = .allocate(capacity: 4096)
+        keys.initialize(repeating: 0, count: 4096)
+        rules = .allocate(capacity: 4096)
+        rules.initialize(repeating: -2, count: 4096)
+    }
+
+    deinit {
+        keys.deallocate()
+        rules.deallocate()
+    }
 
     @inline(__always)
-    mutating func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ compute: () -> Int?) -> Int? {
+    func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ compute: () -> Int?) -> Int? {
         let key = Self.hash(l, r)
         let slot = Int(truncatingIfNeeded: key >> 52)
         if keys[slot] == key, rules[slot] != -2 { return rules[slot] < 0 ? nil : Int(rules[slot]) }

@@ -19,7 +19,7 @@ public final class OutcomeReader {
     private let exim = EximScanner()
     private let classifier: OutcomeClassifier?
     /// Text rules of recently seen diagnostics.
-    private var ruleCache: RuleCache? = RuleCache()
+    private let ruleCache = RuleCache()
     /// Bytes of a synthesised outcome (Postfix expiry), reused.
     private var synthetic: [UInt8] = []
 
@@ -92,7 +92,7 @@ public final class OutcomeReader {
 
     @inline(__always)
     private func finish(_ o: inout DeliveryOutcome, _ emit: (inout DeliveryOutcome) throws -> Void) rethrows {
-        if o.status.isFailure, let classifier { o.classification = classifier.classify(o, cache: &ruleCache) }
+        if o.status.isFailure, let classifier { o.classification = classifier.classify(o, cache: ruleCache) }
         try emit(&o)
     }
 

@@ -74,7 +74,7 @@ public final class BounceLedger {
         let keyHash = ByteKey.hash(l, keyRange)
         switch o.status {
         case .delivered:
-            forgetPair(o, keyRange: keyRange)
+            forgetPair(o, keyRange: keyRange, keyHash: keyHash)
             guard let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) }) else { return }
             var r = recipients.values[Int(slot)]!
             let wasSuppressed = r.suppressed
@@ -281,11 +281,10 @@ public final class BounceLedger {
         }
     }
 
-    private func forgetPair(_ o: DeliveryOutcome, keyRange: Range<Int>) {
+    private func forgetPair(_ o: DeliveryOutcome, keyRange: Range<Int>, keyHash: UInt64) {
         guard pairs.count > 0 else { return }
         let l = o.bytes
-        let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0)
-            ^ ByteKey.hash(l, keyRange)
+        let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0) ^ keyHash
         if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) { pairs.remove(p) }
     }
 
