@@ -161,7 +161,11 @@ public struct PostfixScanner {
             kind = .removed
             idEnd = end - 9
         } else {
-            guard let st = ByteSearch.first(", status=", in: l, 0..<end) else { return .none }
+            // qmgr writes "...: from=<...>, status=expired, returned to sender" and nothing after it, so other
+            // lines are turned away by their last bytes without a search (a JSON-wrapped line is searched).
+            guard l.count > 0, l[0] == UInt8(ascii: "{") || ByteSearch.hasPrefix("returned to sender", in: l, at: end - 18, end: end),
+                let st = ByteSearch.first(", status=", in: l, 0..<end)
+            else { return .none }
             let w = st + 9
             guard ByteSearch.hasPrefix("expired", in: l, at: w, end: end)
                 || ByteSearch.hasPrefix("force-expired", in: l, at: w, end: end),
