@@ -98,12 +98,7 @@ public struct InFlightMessages {
         return ByteKey.hash(o.bytes, o.queueID, seed: (h ^ 0) &* 0x100_0000_01b3)
     }
 
-    private func keyBytes(_ o: DeliveryOutcome) -> [UInt8] {
-        var k = o.host.map { ByteKey.lowered(o.bytes, $0) } ?? []
-        k.append(0)
-        k += ByteKey.lowered(o.bytes, o.queueID)
-        return k
-    }
+    private func keyBytes(_ o: DeliveryOutcome) -> [UInt8] { ByteKey.joined(o.bytes, o.host, o.queueID) }
 
     private func matches(_ key: [UInt8], _ o: DeliveryOutcome) -> Bool {
         let hostCount = o.host?.count ?? 0

@@ -245,12 +245,7 @@ public final class BounceLedger {
 
     /// Pair keys are `host \0 queueid \0 recipient`, lower-cased.
     private func pairKey(_ o: DeliveryOutcome, _ keyRange: Range<Int>) -> [UInt8] {
-        var k = o.host.map { ByteKey.lowered(o.bytes, $0) } ?? []
-        k.append(0)
-        k += ByteKey.lowered(o.bytes, o.queueID)
-        k.append(0)
-        k += ByteKey.lowered(o.bytes, keyRange)
-        return k
+        ByteKey.joined(o.bytes, o.host, o.queueID, keyRange)
     }
 
     private func pairMatches(_ stored: [UInt8], _ o: DeliveryOutcome, _ keyRange: Range<Int>) -> Bool {
