@@ -43,6 +43,18 @@ public enum ByteKey {
         return out
     }
 
+    /// Whether `stored` (already lower-cased) equals `l[r]` lower-cased.
+    @inline(__always)
+    public static func equals(_ stored: UnsafeBufferPointer<UInt8>, _ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        guard stored.count == r.count else { return false }
+        var k = r.lowerBound
+        for b in stored {
+            if b != ASCII.lower(l[k]) { return false }
+            k += 1
+        }
+        return true
+    }
+
     /// A lower-cased copy of `l[r]` (made only when a key is stored for the first time).
     public static func lowered(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [UInt8] {
         var out = [UInt8]()

@@ -67,7 +67,7 @@ public struct BounceReport {
         let key = o.originalRecipient ?? o.recipient
         let hash = ByteKey.hash(l, key)
         if recipientKeys.find(hash: hash, { ByteKey.equals($0, l, key) }) == nil {
-            _ = recipientKeys.insert(key: ByteKey.lowered(l, key), hash: hash, value: true)
+            _ = recipientKeys.insertLowered(l, key, hash: hash, value: true)
             recipientsSeen += 1
         }
         let domain = Self.domain(of: o.recipient, in: l)

@@ -80,7 +80,7 @@ public final class BounceLedger {
             let wasSuppressed = r.suppressed
             r = Recipient()
             if wasSuppressed {
-                try emit(delta(.unsuppress, key: recipients.keys[Int(slot)], why: .delivered, reason: "delivered",
+                try emit(delta(.unsuppress, key: recipients.key(slot), why: .delivered, reason: "delivered",
                                r, time: o.time, file: file, line: o.line))
             }
             recipients.remove(slot)
@@ -106,13 +106,13 @@ public final class BounceLedger {
                 if isHard { newHard = 1 } else { newSoft = 1 }
                 if !final {
                     sweepPairs(now: o.time.seconds)
-                    _ = pairs.insert(key: pairKey(o, keyRange), hash: pairHash,
+                    _ = pairs.insertLowered(l, o.host, o.queueID, keyRange, hash: pairHash,
                                      value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
                 }
             }
             guard newHard != 0 || newSoft != 0 else { return }
             let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) })
-                ?? recipients.insert(key: ByteKey.lowered(l, keyRange), hash: keyHash, value: Recipient())
+                ?? recipients.insertLowered(l, keyRange, hash: keyHash, value: Recipient())
             var r = recipients.values[Int(slot)]!
             r.hard += newHard
             r.soft = max(0, r.soft + newSoft)
@@ -136,7 +136,7 @@ public final class BounceLedger {
                     let reason = (r.lastReason ?? c.reason).name
                     suppress(&r, slot: slot, at: o.time, why: why, reason: reason)
                     recipients.values[Int(slot)] = r
-                    try emit(delta(.suppress, key: recipients.keys[Int(slot)], why: why, reason: reason, r,
+                    try emit(delta(.suppress, key: recipients.key(slot), why: why, reason: reason, r,
                                    time: o.time, file: file, line: o.line))
                     return
                 }
@@ -155,9 +155,9 @@ public final class BounceLedger {
             expiries.pop()
             let slot = top.slot
             guard Int(slot) < recipients.values.count, let r = recipients.values[Int(slot)], r.suppressed,
-                r.until == top.until, recipients.keys[Int(slot)] == top.key
+                r.until == top.until, recipients.key(slot) == top.key
             else { continue }
-            let key = recipients.keys[Int(slot)]
+            let key = recipients.key(slot)
             recipients.remove(slot)
             try emit(delta(.unsuppress, key: key, why: .expired, reason: nil, Recipient(), time: top.until,
                            file: file, line: line))
@@ -189,13 +189,13 @@ public final class BounceLedger {
 
     /// Every recipient with a counter or a suppression, sorted by address (stable state files).
     public var snapshotRecipients: [(key: [UInt8], record: Recipient)] {
-        recipients.liveSlots.map { (recipients.keys[Int($0)], recipients.values[Int($0)]!) }
+        recipients.liveSlots.map { (recipients.key($0), recipients.values[Int($0)]!) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Every message-recipient pair in flight.
     public var snapshotPairs: [(key: [UInt8], pair: Pair)] {
-        pairs.liveSlots.map { (pairs.keys[Int($0)], pairs.values[Int($0)]!) }
+        pairs.liveSlots.map { (pairs.key($0), pairs.values[Int($0)]!) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
@@ -222,7 +222,7 @@ public final class BounceLedger {
         if let d = policy.suppressForSeconds {
             let until = Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
             r.until = until
-            expiries.push(.init(until: until, slot: slot, key: recipients.keys[Int(slot)]))
+            expiries.push(.init(until: until, slot: slot, key: recipients.key(slot)))
         } else {
             r.until = nil
         }
@@ -240,31 +240,27 @@ public final class BounceLedger {
     }
 
     private func slotFor(_ key: [UInt8]) -> Int32? {
-        recipients.find(hash: ByteKey.hash(key), { $0 == key })
+        recipients.find(hash: ByteKey.hash(key), { $0.elementsEqual(key) })
     }
 
     /// Pair keys are `host \0 queueid \0 recipient`, lower-cased.
-    private func pairKey(_ o: DeliveryOutcome, _ keyRange: Range<Int>) -> [UInt8] {
-        ByteKey.joined(o.bytes, o.host, o.queueID, keyRange)
-    }
-
-    private func pairMatches(_ stored: [UInt8], _ o: DeliveryOutcome, _ keyRange: Range<Int>) -> Bool {
-        let hostCount = o.host?.count ?? 0
-        guard stored.count == hostCount + o.queueID.count + keyRange.count + 2 else { return false }
-        return stored.withUnsafeBufferPointer { s in
-            var k = 0
-            for part in [o.host ?? 0..<0, o.queueID, keyRange] {
-                for i in part {
-                    if s[k] != ASCII.lower(o.bytes[i]) { return false }
-                    k += 1
-                }
-                if k < s.count {
-                    if s[k] != 0 { return false }
-                    k += 1
-                }
+    /// Whether a stored pair key (`host\0queueid\0recipient`, lower-cased) is this outcome's.
+    private func pairMatches(_ s: UnsafeBufferPointer<UInt8>, _ o: DeliveryOutcome, _ keyRange: Range<Int>) -> Bool {
+        let host = o.host ?? 0..<0
+        guard s.count == host.count + o.queueID.count + keyRange.count + 2 else { return false }
+        var k = 0
+        func part(_ r: Range<Int>) -> Bool {
+            for i in r {
+                if s[k] != ASCII.lower(o.bytes[i]) { return false }
+                k += 1
             }
             return true
         }
+        guard part(host), s[k] == 0 else { return false }
+        k += 1
+        guard part(o.queueID), s[k] == 0 else { return false }
+        k += 1
+        return part(keyRange)
     }
 
     private static func pairHash(fromKey key: [UInt8]) -> UInt64 {

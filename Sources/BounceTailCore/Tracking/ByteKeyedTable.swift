@@ -1,13 +1,17 @@
 /// A table keyed by byte strings that can be looked up straight from bytes in a log line, without building
 /// a key: hashes lead to chains of slots whose stored keys are compared byte for byte.
 ///
-/// Slots are reused after removal, so memory follows the number of live entries, not the history. Buckets
-/// are a plain power-of-two array indexed by the (already well mixed) key hash: a Swift Dictionary would hash
-/// the hash again with SipHash on every lookup, which showed in profiles.
+/// Slots are reused after removal, so memory follows the number of live entries, not the history. Keys live
+/// back to back in one byte arena (compacted when half of it is dead), so storing a key allocates nothing of
+/// its own. Buckets are a plain power-of-two array indexed by the (already well mixed) key hash: a Swift
+/// Dictionary would hash the hash again with SipHash on every lookup, which showed in profiles.
 struct ByteKeyedTable<Value> {
     private var buckets = [Int32](repeating: -1, count: 1024)
     private var shift: UInt64 = 64 - 10
-    private(set) var keys: [[UInt8]] = []
+    private var arena: [UInt8] = []
+    private var keyStart: [Int] = []
+    private var keyLength: [Int32] = []
+    private var deadBytes = 0
     private(set) var hashes: [UInt64] = []
     var values: [Value?] = []
     private var next: [Int32] = []
@@ -16,39 +20,61 @@ struct ByteKeyedTable<Value> {
 
     /// The slot whose key satisfies `matches`, among those with `hash`.
     @inline(__always)
-    func find(hash: UInt64, _ matches: ([UInt8]) -> Bool) -> Int32? {
+    func find(hash: UInt64, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int32? {
         var slot = buckets[bucket(hash)]
-        while slot >= 0 {
-            if hashes[Int(slot)] == hash, matches(keys[Int(slot)]) { return slot }
-            slot = next[Int(slot)]
-        }
-        return nil
-    }
-
-    @inline(__always)
-    private func bucket(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }
-
-    /// Doubles the buckets and relinks every live slot.
-    private mutating func grow() {
-        buckets = [Int32](repeating: -1, count: buckets.count * 2)
-        shift -= 1
-        for slot in 0..<Int32(values.count) where values[Int(slot)] != nil {
-            let b = bucket(hashes[Int(slot)])
-            next[Int(slot)] = buckets[b]
-            buckets[b] = slot
+        guard slot >= 0 else { return nil }
+        return arena.withUnsafeBufferPointer { a in
+            while slot >= 0 {
+                let s = Int(slot)
+                if hashes[s] == hash,
+                    matches(UnsafeBufferPointer(rebasing: a[keyStart[s]..<(keyStart[s] + Int(keyLength[s]))]))
+                {
+                    return slot
+                }
+                slot = next[s]
+            }
+            return nil
         }
     }
 
+    /// A copy of a slot's key.
+    func key(_ slot: Int32) -> [UInt8] {
+        let s = Int(slot)
+        return Array(arena[keyStart[s]..<(keyStart[s] + Int(keyLength[s]))])
+    }
+
+    /// Stores `key` as it is.
     mutating func insert(key: [UInt8], hash: UInt64, value: Value) -> Int32 {
+        insert(hash: hash, value: value) { $0 += key }
+    }
+
+    /// Stores the lower-cased `parts` of a line joined by NUL bytes (a missing part is empty), without building
+    /// the key first.
+    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ parts: Range<Int>?..., hash: UInt64, value: Value) -> Int32 {
+        insert(hash: hash, value: value) { arena in
+            for (n, part) in parts.enumerated() {
+                if n > 0 { arena.append(0) }
+                if let part { for k in part { arena.append(ASCII.lower(l[k])) } }
+            }
+        }
+    }
+
+    private mutating func insert(hash: UInt64, value: Value, writeKey: (inout [UInt8]) -> Void) -> Int32 {
+        compactIfMostlyDead()
+        let start = arena.count
+        writeKey(&arena)
+        let length = Int32(arena.count - start)
         let slot: Int32
         if let f = free.popLast() {
             slot = f
-            keys[Int(slot)] = key
+            keyStart[Int(slot)] = start
+            keyLength[Int(slot)] = length
             hashes[Int(slot)] = hash
             values[Int(slot)] = value
         } else {
-            slot = Int32(keys.count)
-            keys.append(key)
+            slot = Int32(values.count)
+            keyStart.append(start)
+            keyLength.append(length)
             hashes.append(hash)
             values.append(value)
             next.append(-1)
@@ -71,7 +97,8 @@ struct ByteKeyedTable<Value> {
         }
         guard s == slot else { return }
         if prev < 0 { buckets[b] = next[Int(slot)] } else { next[Int(prev)] = next[Int(slot)] }
-        keys[Int(slot)] = []
+        deadBytes += Int(keyLength[Int(slot)])
+        keyLength[Int(slot)] = 0
         values[Int(slot)] = nil
         next[Int(slot)] = -1
         free.append(slot)
@@ -80,4 +107,32 @@ struct ByteKeyedTable<Value> {
 
     /// Live slots, in slot order.
     var liveSlots: [Int32] { (0..<Int32(values.count)).filter { values[Int($0)] != nil } }
+
+    @inline(__always)
+    private func bucket(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
+    /// Doubles the buckets and relinks every live slot.
+    private mutating func grow() {
+        buckets = [Int32](repeating: -1, count: buckets.count * 2)
+        shift -= 1
+        for slot in 0..<Int32(values.count) where values[Int(slot)] != nil {
+            let b = bucket(hashes[Int(slot)])
+            next[Int(slot)] = buckets[b]
+            buckets[b] = slot
+        }
+    }
+
+    /// Rewrites the arena with the live keys only, once more than half of it (and at least 64 KiB) is dead.
+    private mutating func compactIfMostlyDead() {
+        guard deadBytes >= 1 << 16, deadBytes * 2 > arena.count else { return }
+        var packed: [UInt8] = []
+        packed.reserveCapacity(arena.count - deadBytes)
+        for s in 0..<values.count where values[s] != nil {
+            let start = packed.count
+            packed += arena[keyStart[s]..<(keyStart[s] + Int(keyLength[s]))]
+            keyStart[s] = start
+        }
+        arena = packed
+        deadBytes = 0
+    }
 }
