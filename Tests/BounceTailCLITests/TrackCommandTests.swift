@@ -170,3 +170,30 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) th
         #expect(got == expected)
     }
 }
+
+@Suite struct InFlightAcrossRunsTests {
+    /// A message deferred in one run and expired by qmgr in the next: the in-flight table saved in the state
+    /// maps the expiry to its recipient, whose pair then ends (nothing of the message is left in the state).
+    @Test func aDeferralInOneRunIsExpiredInTheNext() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("mail.log")
+        let state = dir.appendingPathComponent("st")
+        let deferral = "Nov 23 10:00:00 mx1 postfix/smtp[1]: 4ABCDEF123: to=<Full@Example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.example.net[192.0.2.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))\n"
+        try deferral.write(to: log, atomically: true, encoding: .utf8)
+        let args = ["track", "--state", state.path, "--timezone", "UTC", "--year", "2026", log.path]
+        #expect(try run(args).status == 0)
+        let first = try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
+        #expect(first.contains(#""type":"message""#) && first.contains(#""type":"pair""#), "\(first)")
+
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("Nov 28 10:00:00 mx1 postfix/qmgr[2]: 4ABCDEF123: from=<news@sender.test>, status=expired, returned to sender\nNov 28 10:00:00 mx1 postfix/qmgr[2]: 4ABCDEF123: removed\n".utf8))
+        try handle.close()
+        #expect(try run(args).status == 0)
+        let second = try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
+        #expect(!second.contains(#""type":"message""#) && !second.contains(#""type":"pair""#), "\(second)")
+        let outcomes = try run(["scan", "--timezone", "UTC", "--year", "2026", log.path]).stdout
+        #expect(outcomes.contains(#""recipient":"full@example.net","original_recipient":null,"status":"expired""#), "\(outcomes)")
+    }
+}

@@ -18,12 +18,12 @@ public struct InFlightMessages {
     }
 
     struct Message {
-        var key: [UInt8]  // lower-cased "host\0queueid"
         var pending: [Pending]
         var lastSeen: Int64
     }
 
-    private var messages: [UInt64: Message] = [:]
+    /// Keyed by lower-cased `host \0 queueid`, kept in the table's byte arena.
+    private var messages = ByteKeyedTable<Message>()
     public let maxAge: Int64
     private var nextSweep: Int64 = .min
 
@@ -35,45 +35,37 @@ public struct InFlightMessages {
     public mutating func deferred(_ o: DeliveryOutcome) {
         sweep(now: o.time.seconds)
         let l = o.bytes
-        var slot = slotHash(o)
-        while let m = messages[slot], !matches(m.key, o) { slot &+= 1 }
-        var message =
-            messages[slot] ?? Message(key: keyBytes(o), pending: [], lastSeen: o.time.seconds)
-        message.lastSeen = o.time.seconds
-        if !message.pending.contains(where: { ByteKey.equals($0.recipient, l, o.recipient) }) {
-            message.pending.append(
+        let hash = slotHash(o)
+        let slot = Int(
+            messages.find(hash: hash, { Self.matches($0, o) })
+                ?? messages.insertLowered(l, o.host, o.queueID, hash: hash, value: Message(pending: [], lastSeen: o.time.seconds)))
+        messages.values[slot]!.lastSeen = o.time.seconds
+        if !messages.values[slot]!.pending.contains(where: { ByteKey.equals($0.recipient, l, o.recipient) }) {
+            messages.values[slot]!.pending.append(
                 Pending(
                     recipient: ByteKey.lowered(l, o.recipient),
                     original: o.originalRecipient.map { ByteKey.lowered(l, $0) }, dsn: o.dsn))
         }
-        messages[slot] = message
     }
 
     /// The recipient got a final outcome (delivered or bounced): it is no longer pending.
     @inline(__always)
     public mutating func finished(_ o: DeliveryOutcome) {
-        guard !messages.isEmpty, let slot = find(o) else { return }
-        messages[slot]!.pending.removeAll { ByteKey.equals($0.recipient, o.bytes, o.recipient) }
-        if messages[slot]!.pending.isEmpty { remove(slot) }
+        guard messages.count > 0, let slot = messages.find(hash: slotHash(o), { Self.matches($0, o) }) else { return }
+        messages.values[Int(slot)]!.pending.removeAll { ByteKey.equals($0.recipient, o.bytes, o.recipient) }
+        if messages.values[Int(slot)]!.pending.isEmpty { messages.remove(slot) }
     }
 
     /// qmgr removed the message: forget it.
     public mutating func removed(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) {
-        var probe = DeliveryOutcome(bytes: l, mta: .postfix)
-        probe.host = host
-        probe.queueID = queueID
-        guard !messages.isEmpty, let slot = find(probe) else { return }
-        remove(slot)
+        if let slot = find(host: host, queueID: queueID, in: l) { messages.remove(slot) }
     }
 
     /// qmgr expired the message: returns its pending recipients and forgets it.
     public mutating func expire(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> [Pending] {
-        var probe = DeliveryOutcome(bytes: l, mta: .postfix)
-        probe.host = host
-        probe.queueID = queueID
-        guard !messages.isEmpty, let slot = find(probe) else { return [] }
-        let pending = messages[slot]!.pending
-        remove(slot)
+        guard let slot = find(host: host, queueID: queueID, in: l) else { return [] }
+        let pending = messages.values[Int(slot)]!.pending
+        messages.remove(slot)
         return pending
     }
 
@@ -81,26 +73,41 @@ public struct InFlightMessages {
 
     /// The messages in flight: key (`host \0 queueid`), pending recipients, last seen (for state files).
     public var snapshot: [(key: [UInt8], pending: [Pending], lastSeen: Int64)] {
-        messages.values.map { ($0.key, $0.pending, $0.lastSeen) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        messages.liveSlots.map { (messages.key($0), messages.values[Int($0)]!.pending, messages.values[Int($0)]!.lastSeen) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Restores one message from a state file.
     public mutating func restore(key: [UInt8], pending: [Pending], lastSeen: Int64) {
-        var s = reseatHash(key)
-        while messages[s] != nil { s &+= 1 }
-        messages[s] = Message(key: key, pending: pending, lastSeen: lastSeen)
+        _ = messages.insert(key: key, hash: Self.hash(ofKey: key), value: Message(pending: pending, lastSeen: lastSeen))
     }
 
     // MARK: - Helpers
 
+    private func find(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard messages.count > 0 else { return nil }
+        var probe = DeliveryOutcome(bytes: l, mta: .postfix)
+        probe.host = host
+        probe.queueID = queueID
+        return messages.find(hash: slotHash(probe), { Self.matches($0, probe) })
+    }
+
+    /// The hash of a message's host and queue id, from a line...
     private func slotHash(_ o: DeliveryOutcome) -> UInt64 {
         let h = o.host.map { ByteKey.hash(o.bytes, $0) } ?? 0xcbf2_9ce4_8422_2325
         return ByteKey.hash(o.bytes, o.queueID, seed: (h ^ 0) &* 0x100_0000_01b3)
     }
 
-    private func keyBytes(_ o: DeliveryOutcome) -> [UInt8] { ByteKey.joined(o.bytes, o.host, o.queueID) }
+    /// ...and the same from a stored key.
+    private static func hash(ofKey key: [UInt8]) -> UInt64 {
+        let zero = key.firstIndex(of: 0)!
+        return key.withUnsafeBufferPointer { b in
+            let h = zero > 0 ? ByteKey.hash(b, 0..<zero) : 0xcbf2_9ce4_8422_2325
+            return ByteKey.hash(b, (zero + 1)..<b.count, seed: (h ^ 0) &* 0x100_0000_01b3)
+        }
+    }
 
-    private func matches(_ key: [UInt8], _ o: DeliveryOutcome) -> Bool {
+    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ o: DeliveryOutcome) -> Bool {
         let hostCount = o.host?.count ?? 0
         guard key.count == hostCount + 1 + o.queueID.count, key[hostCount] == 0 else { return false }
         var k = 0
@@ -118,46 +125,9 @@ public struct InFlightMessages {
         return true
     }
 
-    private func find(_ o: DeliveryOutcome) -> UInt64? {
-        var slot = slotHash(o)
-        while let m = messages[slot] {
-            if matches(m.key, o) { return slot }
-            slot &+= 1
-        }
-        return nil
-    }
-
-    /// Removes a slot and re-seats the probe chain behind it so lookups stay correct.
-    private mutating func remove(_ slot: UInt64) {
-        messages[slot] = nil
-        var next = slot &+ 1
-        while let m = messages[next] {
-            messages[next] = nil
-            var s = reseatHash(m.key)
-            while messages[s] != nil { s &+= 1 }
-            messages[s] = m
-            next &+= 1
-        }
-    }
-
-    private func reseatHash(_ key: [UInt8]) -> UInt64 {
-        let zero = key.firstIndex(of: 0)!
-        return key.withUnsafeBufferPointer { b in
-            let h = zero > 0 ? ByteKey.hash(b, 0..<zero) : 0xcbf2_9ce4_8422_2325
-            return ByteKey.hash(b, (zero + 1)..<b.count, seed: (h ^ 0) &* 0x100_0000_01b3)
-        }
-    }
-
     private mutating func sweep(now: Int64) {
         guard now >= nextSweep else { return }
         nextSweep = now + 3600
-        guard messages.values.contains(where: { now - $0.lastSeen > maxAge }) else { return }
-        var kept: [UInt64: Message] = [:]
-        for m in messages.values where now - m.lastSeen <= maxAge {
-            var s = reseatHash(m.key)
-            while kept[s] != nil { s &+= 1 }
-            kept[s] = m
-        }
-        messages = kept
+        for slot in messages.liveSlots where now - messages.values[Int(slot)]!.lastSeen > maxAge { messages.remove(slot) }
     }
 }
