@@ -18,12 +18,23 @@ public struct InFlightMessages {
     }
 
     struct Message {
-        var pending: [Pending]
         var lastSeen: Int64
+        /// The newest pending recipient (a slot of `pending`), -1 when none.
+        var newestPending: Int32
     }
 
-    /// Keyed by lower-cased `host \0 queueid`, kept in the table's byte arena.
+    struct PendingEntry {
+        var dsn: DSN?
+        var hasOriginal: Bool
+        /// The next older pending recipient of the same message, -1 at the end.
+        var older: Int32
+    }
+
+    /// Keyed by lower-cased `host \0 queueid`; keys live in the tables' byte arenas, so a deferral allocates
+    /// nothing of its own.
     private var messages = ByteKeyedTable<Message>()
+    /// Keyed by lower-cased `host \0 queueid \0 recipient \0 original`; found by the first three parts.
+    private var pending = ByteKeyedTable<PendingEntry>()
     public let maxAge: Int64
     private var nextSweep: Int64 = .min
 
@@ -35,65 +46,107 @@ public struct InFlightMessages {
     public mutating func deferred(_ o: DeliveryOutcome) {
         sweep(now: o.time.seconds)
         let l = o.bytes
-        let hash = slotHash(o)
-        let slot = Int(
-            messages.find(hash: hash, { Self.matches($0, o) })
-                ?? messages.insertLowered(l, o.host, o.queueID, hash: hash, value: Message(pending: [], lastSeen: o.time.seconds)))
-        messages.values[slot]!.lastSeen = o.time.seconds
-        if !messages.values[slot]!.pending.contains(where: { ByteKey.equals($0.recipient, l, o.recipient) }) {
-            messages.values[slot]!.pending.append(
-                Pending(
-                    recipient: ByteKey.lowered(l, o.recipient),
-                    original: o.originalRecipient.map { ByteKey.lowered(l, $0) }, dsn: o.dsn))
-        }
+        let hash = messageHash(o)
+        let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
+            ?? messages.insertLowered(l, o.host, o.queueID, hash: hash, value: Message(lastSeen: o.time.seconds, newestPending: -1))
+        messages.values[Int(m)]!.lastSeen = o.time.seconds
+        let ph = ByteKey.hash(l, o.recipient, seed: hash)
+        guard pending.find(hash: ph, { Self.matches($0, o, recipient: true) }) == nil else { return }
+        let entry = PendingEntry(dsn: o.dsn, hasOriginal: o.originalRecipient != nil, older: messages.values[Int(m)]!.newestPending)
+        messages.values[Int(m)]!.newestPending = pending.insertLowered(l, o.host, o.queueID, o.recipient, o.originalRecipient, hash: ph, value: entry)
     }
 
     /// The recipient got a final outcome (delivered or bounced): it is no longer pending.
     @inline(__always)
     public mutating func finished(_ o: DeliveryOutcome) {
-        guard messages.count > 0, let slot = messages.find(hash: slotHash(o), { Self.matches($0, o) }) else { return }
-        messages.values[Int(slot)]!.pending.removeAll { ByteKey.equals($0.recipient, o.bytes, o.recipient) }
-        if messages.values[Int(slot)]!.pending.isEmpty { messages.remove(slot) }
+        guard pending.count > 0 else { return }
+        let hash = messageHash(o)
+        // Most final outcomes were never deferred: one lookup turns them away.
+        guard let p = pending.find(hash: ByteKey.hash(o.bytes, o.recipient, seed: hash), { Self.matches($0, o, recipient: true) }),
+            let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
+        else { return }
+        // Unlink it from its message's list.
+        var slot = messages.values[Int(m)]!.newestPending
+        var newer: Int32 = -1
+        while slot >= 0 && slot != p {
+            newer = slot
+            slot = pending.values[Int(slot)]!.older
+        }
+        let older = pending.values[Int(p)]!.older
+        if newer < 0 { messages.values[Int(m)]!.newestPending = older } else { pending.values[Int(newer)]!.older = older }
+        pending.remove(p)
+        if messages.values[Int(m)]!.newestPending < 0 { messages.remove(m) }
     }
 
     /// qmgr removed the message: forget it.
     public mutating func removed(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) {
-        if let slot = find(host: host, queueID: queueID, in: l) { messages.remove(slot) }
+        if let m = find(host: host, queueID: queueID, in: l) { forget(m) }
     }
 
-    /// qmgr expired the message: returns its pending recipients and forgets it.
+    /// qmgr expired the message: returns its pending recipients (oldest first) and forgets it.
     public mutating func expire(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> [Pending] {
-        guard let slot = find(host: host, queueID: queueID, in: l) else { return [] }
-        let pending = messages.values[Int(slot)]!.pending
-        messages.remove(slot)
-        return pending
+        guard let m = find(host: host, queueID: queueID, in: l) else { return [] }
+        let list = pendingList(m)
+        forget(m)
+        return list
     }
 
     // MARK: - State
 
     /// The messages in flight: key (`host \0 queueid`), pending recipients, last seen (for state files).
     public var snapshot: [(key: [UInt8], pending: [Pending], lastSeen: Int64)] {
-        messages.liveSlots.map { (messages.key($0), messages.values[Int($0)]!.pending, messages.values[Int($0)]!.lastSeen) }
+        messages.liveSlots.map { (messages.key($0), pendingList($0), messages.values[Int($0)]!.lastSeen) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Restores one message from a state file.
-    public mutating func restore(key: [UInt8], pending: [Pending], lastSeen: Int64) {
-        _ = messages.insert(key: key, hash: Self.hash(ofKey: key), value: Message(pending: pending, lastSeen: lastSeen))
+    public mutating func restore(key: [UInt8], pending list: [Pending], lastSeen: Int64) {
+        let hash = Self.hash(ofKey: key)
+        let m = messages.insert(key: key, hash: hash, value: Message(lastSeen: lastSeen, newestPending: -1))
+        for p in list {
+            let entry = PendingEntry(dsn: p.dsn, hasOriginal: p.original != nil, older: messages.values[Int(m)]!.newestPending)
+            let slot = pending.insert(key: key + [0] + p.recipient + [0] + (p.original ?? []), hash: ByteKey.hash(p.recipient, seed: hash),
+                                      value: entry)
+            messages.values[Int(m)]!.newestPending = slot
+        }
     }
 
     // MARK: - Helpers
+
+    /// A message's pending recipients, oldest first.
+    private func pendingList(_ m: Int32) -> [Pending] {
+        var list: [Pending] = []
+        var slot = messages.values[Int(m)]!.newestPending
+        while slot >= 0 {
+            let e = pending.values[Int(slot)]!
+            let parts = pending.key(slot).split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false)
+            list.append(Pending(recipient: Array(parts[2]), original: e.hasOriginal ? Array(parts[3]) : nil, dsn: e.dsn))
+            slot = e.older
+        }
+        return list.reversed()
+    }
+
+    /// Drops a message and its pending recipients.
+    private mutating func forget(_ m: Int32) {
+        var slot = messages.values[Int(m)]!.newestPending
+        while slot >= 0 {
+            let older = pending.values[Int(slot)]!.older
+            pending.remove(slot)
+            slot = older
+        }
+        messages.remove(m)
+    }
 
     private func find(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> Int32? {
         guard messages.count > 0 else { return nil }
         var probe = DeliveryOutcome(bytes: l, mta: .postfix)
         probe.host = host
         probe.queueID = queueID
-        return messages.find(hash: slotHash(probe), { Self.matches($0, probe) })
+        return messages.find(hash: messageHash(probe), { Self.matches($0, probe, recipient: false) })
     }
 
     /// The hash of a message's host and queue id, from a line...
-    private func slotHash(_ o: DeliveryOutcome) -> UInt64 {
+    private func messageHash(_ o: DeliveryOutcome) -> UInt64 {
         let h = o.host.map { ByteKey.hash(o.bytes, $0) } ?? 0xcbf2_9ce4_8422_2325
         return ByteKey.hash(o.bytes, o.queueID, seed: (h ^ 0) &* 0x100_0000_01b3)
     }
@@ -107,27 +160,31 @@ public struct InFlightMessages {
         }
     }
 
-    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ o: DeliveryOutcome) -> Bool {
-        let hostCount = o.host?.count ?? 0
-        guard key.count == hostCount + 1 + o.queueID.count, key[hostCount] == 0 else { return false }
+    /// Whether a stored key is `host \0 queueid` of the outcome (exactly), or with `recipient`, starts
+    /// `host \0 queueid \0 recipient \0`.
+    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ o: DeliveryOutcome, recipient: Bool) -> Bool {
         var k = 0
-        if let h = o.host {
-            for i in h {
+        func part(_ r: Range<Int>?) -> Bool {
+            guard let r else { return true }
+            guard key.count - k >= r.count else { return false }
+            for i in r {
                 if key[k] != ASCII.lower(o.bytes[i]) { return false }
                 k += 1
             }
+            return true
         }
-        k = hostCount + 1
-        for i in o.queueID {
-            if key[k] != ASCII.lower(o.bytes[i]) { return false }
-            k += 1
-        }
-        return true
+        guard part(o.host), k < key.count, key[k] == 0 else { return false }
+        k += 1
+        guard part(o.queueID) else { return false }
+        if !recipient { return k == key.count }
+        guard k < key.count, key[k] == 0 else { return false }
+        k += 1
+        return part(o.recipient) && k < key.count && key[k] == 0
     }
 
     private mutating func sweep(now: Int64) {
         guard now >= nextSweep else { return }
         nextSweep = now + 3600
-        for slot in messages.liveSlots where now - messages.values[Int(slot)]!.lastSeen > maxAge { messages.remove(slot) }
+        for m in messages.liveSlots where now - messages.values[Int(m)]!.lastSeen > maxAge { forget(m) }
     }
 }
