@@ -30,19 +30,6 @@ public enum ByteKey {
         return true
     }
 
-    /// The lower-cased parts joined by NUL bytes, in one allocation (a key stored for the first time).
-    public static func joined(_ l: UnsafeBufferPointer<UInt8>, _ parts: Range<Int>?...) -> [UInt8] {
-        var total = parts.count - 1
-        for p in parts { total += p?.count ?? 0 }
-        var out = [UInt8]()
-        out.reserveCapacity(total)
-        for (n, p) in parts.enumerated() {
-            if n > 0 { out.append(0) }
-            if let p { for k in p { out.append(ASCII.lower(l[k])) } }
-        }
-        return out
-    }
-
     /// Whether `stored` (already lower-cased) equals `l[r]` lower-cased.
     @inline(__always)
     public static func equals(_ stored: UnsafeBufferPointer<UInt8>, _ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
