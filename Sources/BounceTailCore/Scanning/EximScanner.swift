@@ -32,7 +32,8 @@ public struct EximScanner {
         var i = stamp.end
         skipSpaces(l, &i)
         skipPid(l, &i)
-        if messageID(l, at: i) == nil {
+        var idEnd = messageID(l, at: i)
+        if idEnd == nil {
             // Syslog-wrapped: `STAMP HOST exim[pid]: [STAMP] [[pid]] MSGID ...`
             guard let colon = ByteSearch.first(": ", in: l, i..<min(end, i + 120)) else { return .none }
             let tagStart = ByteSearch.last(ASCII.space, in: l, i..<colon).map { $0 + 1 } ?? i
@@ -48,8 +49,9 @@ public struct EximScanner {
                 skipSpaces(l, &i)
             }
             skipPid(l, &i)
+            idEnd = messageID(l, at: i)
         }
-        guard let idEnd = messageID(l, at: i) else { return .none }
+        guard let idEnd else { return .none }
         let id = i..<idEnd
         i = idEnd + 1
         guard i + 2 <= end else { return .none }
@@ -277,7 +279,7 @@ public struct EximScanner {
 
     /// The end of a message id at `i` (16 or 23 bytes, followed by a space), or nil.
     func messageID(_ l: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
-        func run(_ a: Int, _ n: Int) -> Bool {
+        @inline(__always) func run(_ a: Int, _ n: Int) -> Bool {
             guard a + n <= l.count else { return false }
             for k in a..<(a + n) where !ASCII.isAlnum(l[k]) { return false }
             return true
