@@ -189,14 +189,7 @@ enum SuppressionListFormat {
             SuppressionDelta.appendInstant(r.suppressedAt, &j)
             j.raw(",\"until\":")
             SuppressionDelta.appendInstant(r.until, &j)
-            j.raw(",\"hard\":")
-            j.int(r.hard)
-            j.raw(",\"soft\":")
-            j.int(r.soft)
-            j.raw(",\"first_bounce\":")
-            SuppressionDelta.appendInstant(r.firstBounce, &j)
-            j.raw(",\"last_bounce\":")
-            SuppressionDelta.appendInstant(r.lastBounce, &j)
+            r.appendCounters(to: &j)
             j.raw("}\n")
         case .csv:
             let fields = [address, reason, r.suppressedAt?.rfc3339 ?? "", r.until?.rfc3339 ?? "", "\(r.hard)", "\(r.soft)"]

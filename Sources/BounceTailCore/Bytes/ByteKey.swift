@@ -21,13 +21,7 @@ public enum ByteKey {
     /// Whether `stored` (already lower-cased) equals `l[r]` lower-cased.
     @inline(__always)
     public static func equals(_ stored: [UInt8], _ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        guard stored.count == r.count else { return false }
-        var k = r.lowerBound
-        for b in stored {
-            if b != ASCII.lower(l[k]) { return false }
-            k += 1
-        }
-        return true
+        stored.withUnsafeBufferPointer { equals($0, l, r) }
     }
 
     /// Whether `stored` (already lower-cased) equals `l[r]` lower-cased.
