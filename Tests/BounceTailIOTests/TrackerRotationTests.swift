@@ -108,6 +108,33 @@ private func append(_ text: String, to url: URL) throws {
         #expect(try deltas(dir) == (try oneShot(all)))
     }
 
+    @Test func shortAppendsBetweenRunsAreNeitherRepeatedNorTakenForRewrites() throws {
+        // Each run reads fewer new bytes than the 64 the position check keeps: the check must still hold.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("mail.log")
+        try lines(0..<20).write(to: log, atomically: false, encoding: .utf8)
+        var warned: [String] = []
+        func run() throws {
+            let t = try Tracker(stateDirectory: dir.appendingPathComponent("state").path, settings: settings(),
+                                deltasPath: dir.appendingPathComponent("deltas.jsonl").path)
+            t.onWarning = { warned.append($0) }
+            try t.track(path: log.path)
+            try t.finish()
+        }
+        try run()
+        for noise in ["Nov  1 00:00:00 mx x: a\n", "Nov  1 00:00:01 mx y: b\n", "Nov  1 00:00:02 mx z: c\n"] {
+            try append(noise, to: log)
+            try run()
+        }
+        try append(lines(20..<40), to: log)
+        try run()
+        try run()
+        #expect(warned.isEmpty, "\(warned)")
+        let all = try String(contentsOf: log, encoding: .utf8)
+        #expect(try deltas(dir) == (try oneShot(all)))
+    }
+
     @Test func contentRewrittenUnderTheSameHeadIsReadAgainFromTheStart() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -29,11 +29,12 @@ public final class LineReader {
 
     deinit { storage.deallocate() }
 
-    /// Starts counting from a saved position (lines and offset already consumed by an earlier run).
-    public func resume(lineNumber: Int, offset: UInt64) {
+    /// Starts counting from a saved position (lines and offset already consumed by an earlier run). `tail`
+    /// holds the bytes just before `offset` as far as known, so `tail(_:)` is whole even before 64 new bytes.
+    public func resume(lineNumber: Int, offset: UInt64, tail: [UInt8] = []) {
         self.lineNumber = lineNumber
         self.offset = offset
-        savedTail = []
+        savedTail = Array(tail.suffix(64))
         paused = false
         start = 0
         end = 0

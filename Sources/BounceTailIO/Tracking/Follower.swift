@@ -308,7 +308,10 @@ extension Tracker {
             record = state.inputs.count - 1
         }
         lseek(fd, off_t(start), SEEK_SET)
-        lines.resume(lineNumber: line, offset: start)
+        // The bytes before the position seed the reader's tail, so the record stays checkable after a short append.
+        var before = [UInt8](repeating: 0, count: Int(min(UInt64(Self.tailBytes), start)))
+        let got = before.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start) - off_t($0.count)) }
+        lines.resume(lineNumber: line, offset: start, tail: got == before.count ? before : [])
         let opened = OpenedInput(path: path, source: source, isGzip: false, isStdin: false, modificationTime: nil,
                                  size: size, raw: FileSource(path: path, fd: -1, ownsDescriptor: false, prefix: []))
         var inputState = scan.inputState(for: opened)
@@ -414,17 +417,15 @@ extension Tracker {
 
     private func updateRecord(_ s: FollowStream, name: String) {
         if s.head.count < Self.headBytes { refreshHead(s) }
+        // The bytes just before the position as far as known (a shorter tail is a weaker but still true check).
         let tail = s.lines.tail(Self.tailBytes)
-        let full = tail.count == Int(min(UInt64(Self.tailBytes), s.lines.offset))
         var r = state.inputs[s.record]
         r.headHash = Self.hash(s.head)
         r.headLength = s.head.count
         r.offset = s.lines.offset
         r.line = s.lines.lineNumber
-        if full {
-            r.tailHash = Self.hash(tail)
-            r.tailLength = tail.count
-        }
+        r.tailHash = Self.hash(tail)
+        r.tailLength = tail.count
         r.name = name
         r.run = state.run
         state.inputs[s.record] = r

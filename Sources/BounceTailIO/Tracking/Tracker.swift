@@ -77,9 +77,10 @@ public final class Tracker {
         var head = try readUpTo(Self.headBytes, from: opened.source)
         var source: ByteSource
         var record: Int? = nil
+        var knownTail: [UInt8] = []
         if let known = matchingRecord(head) {
-            if let (s, r) = try position(opened, head: head, record: known) {
-                (source, record) = (s, r)
+            if let (s, r, t) = try position(opened, head: head, record: known) {
+                (source, record, knownTail) = (s, r, t)
             } else {
                 // The content changed under a known head (truncated or rewritten): read it again from the start.
                 onWarning("\(path): content differs from what was read before (up to line \(state.inputs[known].line)); reading it from the start")
@@ -92,7 +93,8 @@ public final class Tracker {
             source = PrefixedSource(head, then: opened.source)
         }
         let lines = scan.lines
-        lines.resume(lineNumber: record.map { state.inputs[$0].line } ?? 0, offset: record.map { state.inputs[$0].offset } ?? 0)
+        lines.resume(lineNumber: record.map { state.inputs[$0].line } ?? 0, offset: record.map { state.inputs[$0].offset } ?? 0,
+                     tail: knownTail)
         // A plain file may still be written: its unterminated last line waits for the next run.
         lines.flushPartialLineAtEnd = opened.isGzip || opened.isStdin
         defer { lines.flushPartialLineAtEnd = true }
@@ -129,12 +131,11 @@ public final class Tracker {
                     }
                 },
                 onTooLong: { [onWarning] number in onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped") })
+            // The bytes just before the position, as far as known (all 64 unless the position is nearer the start).
             let tail = lines.tail(Self.tailBytes)
             state.inputs[index] = InputRecord(
                 headHash: Self.hash(head), headLength: head.count, offset: lines.offset, line: lines.lineNumber,
-                tailHash: tail.count == Int(min(UInt64(Self.tailBytes), lines.offset)) ? Self.hash(tail) : state.inputs[index].tailHash,
-                tailLength: tail.count == Int(min(UInt64(Self.tailBytes), lines.offset)) ? tail.count : state.inputs[index].tailLength,
-                name: path, run: state.run)
+                tailHash: Self.hash(tail), tailLength: tail.count, name: path, run: state.run)
             try commit()
             if result != .bytes(0) { break }
         }
@@ -151,20 +152,25 @@ public final class Tracker {
     }
 
     /// Moves the source to the saved position of record `i`, checking the bytes just before it; nil when the
-    /// content there is not what was read before.
-    private func position(_ opened: OpenedInput, head: [UInt8], record i: Int) throws -> (ByteSource, Int)? {
+    /// content there is not what was read before. Also returns the last bytes before the position (up to 64).
+    private func position(_ opened: OpenedInput, head: [UInt8], record i: Int) throws -> (ByteSource, Int, [UInt8])? {
         let r = state.inputs[i]
         let offset = Int(r.offset)
         let tailStart = offset - r.tailLength
+        guard tailStart >= 0 else { return nil }
         if offset <= head.count {
             guard r.tailLength == 0 || Self.hash(Array(head[tailStart..<offset])) == r.tailHash else { return nil }
-            return (PrefixedSource(Array(head[offset...]), then: opened.source), i)
+            return (PrefixedSource(Array(head[offset...]), then: opened.source), i,
+                    Array(head[max(0, offset - Self.tailBytes)..<offset]))
         }
         if !opened.isGzip, !opened.isStdin, let size = opened.size {
-            guard size >= r.offset, opened.raw.seek(to: UInt64(tailStart)) else { return nil }
-            let tail = try readUpTo(r.tailLength, from: opened.raw)
-            guard tail.count == r.tailLength, r.tailLength == 0 || Self.hash(tail) == r.tailHash else { return nil }
-            return (opened.raw, i)
+            let readFrom = max(0, offset - Self.tailBytes)
+            guard size >= r.offset, opened.raw.seek(to: UInt64(readFrom)) else { return nil }
+            let before = try readUpTo(offset - readFrom, from: opened.raw)
+            guard before.count == offset - readFrom,
+                r.tailLength == 0 || Self.hash(Array(before.suffix(r.tailLength))) == r.tailHash
+            else { return nil }
+            return (opened.raw, i, before)
         }
         // gzip or a pipe: read and drop the bytes up to the saved offset, keeping the last few to check.
         var remaining = offset - head.count
@@ -181,7 +187,7 @@ public final class Tracker {
             remaining -= used
         }
         guard r.tailLength == 0 || Self.hash(Array(window.suffix(r.tailLength))) == r.tailHash else { return nil }
-        return (PrefixedSource(leftover, then: opened.source), i)
+        return (PrefixedSource(leftover, then: opened.source), i, Array(window.suffix(Self.tailBytes)))
     }
 
     /// The record whose head is a prefix of this content's head (the longest such).
