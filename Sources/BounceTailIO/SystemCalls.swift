@@ -20,3 +20,20 @@ func readRetrying(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: St
         throw InputError.readFailed(path: path, reason: errnoText())
     }
 }
+
+/// Reads up to `buffer.count` bytes at `offset`, retrying on interruption and short reads; fewer bytes only
+/// at the end of the file.
+func preadFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws -> Int {
+    var got = 0
+    while got < buffer.count {
+        let n = pread(fd, buffer.baseAddress! + got, buffer.count - got, off_t(offset) + off_t(got))
+        if n > 0 {
+            got += n
+        } else if n == 0 {
+            break
+        } else if errno != EINTR {
+            throw InputError.readFailed(path: path, reason: errnoText())
+        }
+    }
+    return got
+}

@@ -15,17 +15,14 @@ public final class OutcomeReader {
     }
 
     public var inFlight: InFlightMessages
-    private let postfix = PostfixScanner()
-    private let exim = EximScanner()
-    private let classifier: OutcomeClassifier?
-    /// Text rules of recently seen diagnostics.
-    private let ruleCache = RuleCache()
+    /// Scans the lines of `scan(_:line:state:emit:)` (scanning in parallel uses one `LineScanner` per thread).
+    public let lines: LineScanner
     /// Bytes of a synthesised outcome (Postfix expiry), reused.
     private var synthetic: [UInt8] = []
 
     public init(classify: Bool = true, inFlightMaxAgeSeconds: Int64 = 10 * 86400) {
         inFlight = InFlightMessages(maxAgeSeconds: inFlightMaxAgeSeconds)
-        classifier = classify ? OutcomeClassifier.shared : nil
+        lines = LineScanner(classify: classify)
     }
 
     /// Scans one line; calls `emit` for each outcome it yields (none, one, or several for a Postfix expiry).
@@ -36,64 +33,36 @@ public final class OutcomeReader {
     ) rethrows {
         var o = DeliveryOutcome(bytes: l, mta: .postfix)
         o.line = line
-        switch state.format {
-        case .postfix:
-            try postfixLine(l, &state, &o, emit)
-        case .exim:
-            try eximLine(l, &state, &o, emit)
-        case .auto:
-            if try postfixLine(l, &state, &o, emit) {
-                state.format = .postfix
-            } else if try eximLine(l, &state, &o, emit) {
-                state.format = .exim
-            }
-        }
+        var stamp = LogStamp.placeholder
+        let kind = lines.scan(l, format: &state.format, stamp: &stamp, into: &o)
+        if kind.hasTime { o.time = state.resolver.instant(for: stamp) }
+        try apply(kind, &o, emit: emit)
     }
 
-    @discardableResult
+    /// The part of a scanned line that needs the lines before it: messages in flight, and the outcomes of a
+    /// Postfix expiry. Lines must come here in log order.
     @inline(__always)
-    private func postfixLine(
-        _ l: UnsafeBufferPointer<UInt8>, _ state: inout InputState, _ o: inout DeliveryOutcome,
-        _ emit: (inout DeliveryOutcome) throws -> Void
-    ) rethrows -> Bool {
-        switch postfix.scan(l, resolver: &state.resolver, into: &o) {
-        case .none:
-            return false
+    public func apply(_ kind: ScannedKind, _ o: inout DeliveryOutcome, emit: (inout DeliveryOutcome) throws -> Void)
+        rethrows
+    {
+        switch kind {
+        case .none, .recognised:
+            return
         case .delivery:
-            switch o.status {
-            case .deferred, .softBounce: inFlight.deferred(o)
-            case .delivered, .bounced, .expired: inFlight.finished(o)
-            case .probeDeliverable, .probeUndeliverable: break
+            if o.mta == .postfix {
+                switch o.status {
+                case .deferred, .softBounce: inFlight.deferred(o)
+                case .delivered, .bounced, .expired: inFlight.finished(o)
+                case .probeDeliverable, .probeUndeliverable: break
+                }
             }
-            try finish(&o, emit)
+            try emit(&o)
         case .removed:
-            inFlight.removed(host: o.host, queueID: o.queueID, in: l)
+            inFlight.removed(host: o.host, queueID: o.queueID, in: o.bytes)
         case .expired:
-            let pending = inFlight.expire(host: o.host, queueID: o.queueID, in: l)
+            let pending = inFlight.expire(host: o.host, queueID: o.queueID, in: o.bytes)
             for p in pending { try emitExpired(p, template: o, emit) }
         }
-        return true
-    }
-
-    @discardableResult
-    @inline(__always)
-    private func eximLine(
-        _ l: UnsafeBufferPointer<UInt8>, _ state: inout InputState, _ o: inout DeliveryOutcome,
-        _ emit: (inout DeliveryOutcome) throws -> Void
-    ) rethrows -> Bool {
-        switch exim.scan(l, resolver: &state.resolver, into: &o) {
-        case .none: return false
-        case .completed: return true
-        case .delivery:
-            try finish(&o, emit)
-            return true
-        }
-    }
-
-    @inline(__always)
-    private func finish(_ o: inout DeliveryOutcome, _ emit: (inout DeliveryOutcome) throws -> Void) rethrows {
-        if o.status.isFailure, let classifier { o.classification = classifier.classify(o, cache: ruleCache) }
-        try emit(&o)
     }
 
     /// One `expired` outcome for a recipient still pending when qmgr expired its message.
@@ -126,7 +95,8 @@ public final class OutcomeReader {
             o.originalRecipient = original
             o.status = .expired
             o.dsn = p.dsn
-            try finish(&o, emit)
+            lines.classify(&o)
+            try emit(&o)
         }
     }
 }

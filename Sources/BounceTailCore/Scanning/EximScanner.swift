@@ -23,7 +23,19 @@ public enum EximLine: Equatable {
 public struct EximScanner {
     public init() {}
 
+    /// Scans one line and resolves its stamp into `o.time`.
     public func scan(_ l: UnsafeBufferPointer<UInt8>, resolver: inout StampResolver, into o: inout DeliveryOutcome)
+        -> EximLine
+    {
+        var stamp = LogStamp.placeholder
+        let kind = scan(l, stamp: &stamp, into: &o)
+        if kind == .delivery { o.time = resolver.instant(for: stamp) }
+        return kind
+    }
+
+    /// Scans one line, leaving the time to the caller: `stamp` is set for `.delivery`.
+    @inline(__always)
+    public func scan(_ l: UnsafeBufferPointer<UInt8>, stamp outStamp: inout LogStamp, into o: inout DeliveryOutcome)
         -> EximLine
     {
         let end = l.count
@@ -119,7 +131,7 @@ public struct EximScanner {
                 }
             }
         }
-        o.time = resolver.instant(for: stamp)
+        outStamp = stamp
         return .delivery
     }
 

@@ -27,12 +27,25 @@ public enum PostfixLine: Equatable {
 public struct PostfixScanner {
     public init() {}
 
+    /// Scans one line and resolves its stamp into `o.time`.
     public func scan(_ l: UnsafeBufferPointer<UInt8>, resolver: inout StampResolver, into o: inout DeliveryOutcome)
+        -> PostfixLine
+    {
+        var stamp = LogStamp.placeholder
+        let kind = scan(l, stamp: &stamp, into: &o)
+        if kind == .delivery || kind == .expired { o.time = resolver.instant(for: stamp) }
+        return kind
+    }
+
+    /// Scans one line, leaving the time to the caller: `stamp` is set for `.delivery` and `.expired` (the year
+    /// and zone of a stamp depend on the lines before it, so resolving waits until lines are back in order).
+    @inline(__always)
+    public func scan(_ l: UnsafeBufferPointer<UInt8>, stamp outStamp: inout LogStamp, into o: inout DeliveryOutcome)
         -> PostfixLine
     {
         var end = l.count
         // No stamp, host and program tag fit in 16 bytes, so the search starts past the stamp's colons.
-        guard let toAt = ByteSearch.first(": to=", in: l, min(16, end)..<end) else { return scanQueueManager(l, &resolver, &o) }
+        guard let toAt = ByteSearch.first(": to=", in: l, min(16, end)..<end) else { return scanQueueManager(l, &outStamp, &o) }
         if l[0] == UInt8(ascii: "{") { end = jsonPayloadEnd(l, from: toAt) }
         guard let header = header(l, queueIDEnd: toAt, wantAgent: true) else { return .none }
         o.queueID = header.queueID
@@ -95,7 +108,7 @@ public struct PostfixScanner {
         o.status = status
         guard let (stamp, host) = SyslogHeader.stampAndHost(l, tagStart: header.tagStart) else { return .none }
         o.host = host
-        o.time = resolver.instant(for: stamp)
+        outStamp = stamp
         return .delivery
     }
 
@@ -151,7 +164,7 @@ public struct PostfixScanner {
     }
 
     /// qmgr lines: `QUEUEID: from=<...>, status=expired, returned to sender` and `QUEUEID: removed`.
-    private func scanQueueManager(_ l: UnsafeBufferPointer<UInt8>, _ resolver: inout StampResolver,
+    private func scanQueueManager(_ l: UnsafeBufferPointer<UInt8>, _ outStamp: inout LogStamp,
         _ o: inout DeliveryOutcome) -> PostfixLine
     {
         let end = l.count
@@ -180,7 +193,7 @@ public struct PostfixScanner {
         o.mta = .postfix
         o.queueID = h.queueID
         o.host = host
-        if kind == .expired { o.time = resolver.instant(for: stamp) }
+        if kind == .expired { outStamp = stamp }
         return kind
     }
 

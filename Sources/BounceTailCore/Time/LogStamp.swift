@@ -20,6 +20,10 @@ public struct LogStamp: Equatable, Sendable {
 
     public var isLegacy: Bool { year == 0 }
 
+    /// A value to fill in before a scanner sets the real one (1 January, legacy).
+    public static let placeholder = LogStamp(
+        year: 0, month: 1, day: 1, secondOfDay: 0, nanoseconds: 0, fractionDigits: 0, utcOffset: nil, end: 0)
+
     /// Parses a stamp starting exactly at `i`, or returns nil.
     public static func parse(_ line: UnsafeBufferPointer<UInt8>, at i: Int) -> LogStamp? {
         guard i < line.count else { return nil }

@@ -92,15 +92,6 @@ public final class Tracker {
         } else {
             source = PrefixedSource(head, then: opened.source)
         }
-        let lines = scan.lines
-        lines.resume(lineNumber: record.map { state.inputs[$0].line } ?? 0, offset: record.map { state.inputs[$0].offset } ?? 0,
-                     tail: knownTail)
-        // A plain file may still be written: its unterminated last line waits for the next run.
-        lines.flushPartialLineAtEnd = opened.isGzip || opened.isStdin
-        defer { lines.flushPartialLineAtEnd = true }
-        var inputState = scan.inputState(for: opened)
-        let file = Array(path.utf8)
-        let maxLine = settings.scan.maxLineBytes
         let index: Int
         if let r = record {
             index = r
@@ -109,37 +100,145 @@ public final class Tracker {
                                             name: path, run: state.run))
             index = state.inputs.count - 1
         }
-        // Held in locals so the per-line closure does not retain and release them through `self` on every line.
+        var run = InputRun(path: path, head: head, index: index, lineNumber: record.map { state.inputs[$0].line } ?? 0,
+                           offset: record.map { state.inputs[$0].offset } ?? 0, tail: knownTail,
+                           resolver: scan.inputState(for: opened).resolver, format: settings.scan.format,
+                           nextCommit: 0, opened: opened)
+        run.nextCommit = run.offset + settings.commitEveryBytes
+        defer { for w in opened.warnings { onWarning(w) } }
+        if settings.events {
+            try trackEvents(from: source, &run)
+            return
+        }
+        // Chunks are at most as large as the commit interval, so commits come as often as asked.
+        let chunkBytes = Int(min(1 << 20, settings.commitEveryBytes))
+        // A plain file: its bytes up to its size now, scanned on two threads.
+        if !opened.isGzip, !opened.isStdin, let size = opened.size, size >= run.offset + 2 * UInt64(chunkBytes) {
+            let chunks = ParallelFileChunks(
+                fd: opened.raw.fd, path: path, from: run.offset, to: size, format: run.format,
+                classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes, chunkBytes: chunkBytes)
+            try apply(chunks.next, chunks.recycle, &run)
+            guard opened.raw.seek(to: run.offset) else {
+                throw InputError.readFailed(path: path, reason: "cannot seek")
+            }
+            source = opened.raw
+        }
+        // The rest (all of a gzip file or a pipe, what a plain file gained meanwhile, a last partial line):
+        // scanned on one thread while this one applies.
+        let lines = scan.lines
+        lines.resume(lineNumber: run.lineNumber, offset: run.offset, tail: run.tail)
+        // A plain file may still be written: its unterminated last line waits for the next run.
+        lines.flushPartialLineAtEnd = opened.isGzip || opened.isStdin
+        lines.pauseAt = nil
+        defer { lines.flushPartialLineAtEnd = true }
+        let stream = StreamChunks(source: source, lines: lines, format: run.format, classify: settings.scan.classify,
+                                  chunkBytes: chunkBytes)
+        try apply(stream.next, stream.recycle, &run)
+        saveRecord(run)
+        try commit()
+    }
+
+    /// Where one input's reading stands, and what applying its lines needs.
+    struct InputRun {
+        let path: String
+        let head: [UInt8]
+        let index: Int
+        /// Lines and bytes consumed, and the bytes just before that position.
+        var lineNumber: Int
+        var offset: UInt64
+        var tail: [UInt8]
+        var resolver: StampResolver
+        /// The input's format once known (the first recognised line settles `.auto`).
+        var format: LogFormat
+        var nextCommit: UInt64
+        let opened: OpenedInput
+    }
+
+    private func saveRecord(_ run: InputRun) {
+        state.inputs[run.index] = InputRecord(
+            headHash: Self.hash(run.head), headLength: run.head.count, offset: run.offset, line: run.lineNumber,
+            tailHash: Self.hash(run.tail), tailLength: run.tail.count, name: run.path, run: state.run)
+    }
+
+    /// Applies chunks in input order until the last: outcomes to the ledger, lines and bytes to the input's
+    /// position; commits every `commitEveryBytes`. Stops early where a chunk does not start where the one
+    /// before ended (the file changed under the readers); the caller reads on from `run.offset`.
+    private func apply(_ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> Void, _ run: inout InputRun) throws {
         let reader = scan.reader
         let ledger = self.ledger
-        let events = settings.events
-        let progress = onProgress
-        let raw = opened.raw
-        let size = opened.size
+        let file = Array(run.path.utf8)
+        let maxLine = settings.scan.maxLineBytes
+        while let c = next() {
+            defer { recycle(c) }
+            if c.lineCount == 0 && c.records.isEmpty {
+                if let e = c.error { try fail(e, &run) }
+                if c.last { return }
+                continue
+            }
+            guard c.startOffset == run.offset else { return }
+            if c.startFormat == .auto, run.format != .auto, c.format != run.format {
+                // Scanned as `.auto` ahead of knowing the format, and took the other one: scan again as settled.
+                c.rescan(as: run.format, maxLineBytes: settings.scan.maxLineBytes, with: rescanner)
+            }
+            if run.format == .auto { run.format = c.format }
+            let base = run.lineNumber
+            for n in c.tooLong { onWarning("\(run.path):\(base + n): line longer than \(maxLine) bytes skipped") }
+            for i in c.records.indices {
+                let kind = c.records[i].kind
+                var o = c.records[i].outcome
+                o.line = base + c.records[i].line
+                if kind.hasTime { o.time = run.resolver.instant(for: c.records[i].stamp) }
+                try reader.apply(kind, &o) { o in try ledger.apply(o, file: file) { appendPending($0) } }
+            }
+            let before = run.lineNumber
+            run.lineNumber += c.lineCount
+            run.offset = c.endOffset
+            if !c.tail.isEmpty { run.tail = c.tail }
+            if let progress = onProgress, before >> 16 != run.lineNumber >> 16 {
+                progress(run.path, run.lineNumber, run.opened.isGzip ? run.opened.raw.position : run.offset, run.opened.size)
+            }
+            if let e = c.error { try fail(e, &run) }
+            if run.offset >= run.nextCommit {
+                saveRecord(run)
+                try commit()
+                run.nextCommit = run.offset + settings.commitEveryBytes
+            }
+            if c.last { return }
+        }
+    }
+
+    /// The input failed after the lines applied so far: they are kept (committed with the position they
+    /// reached), then the error goes up.
+    private func fail(_ error: any Error, _ run: inout InputRun) throws -> Never {
+        saveRecord(run)
+        try commit()
+        throw error
+    }
+
+    /// The line scanner of rescans (on this thread).
+    private lazy var rescanner = LineScanner(classify: settings.scan.classify)
+
+    /// `--events`: outcome JSON Lines from `scan` instead of logs.
+    private func trackEvents(from source: ByteSource, _ run: inout InputRun) throws {
+        let lines = scan.lines
+        lines.resume(lineNumber: run.lineNumber, offset: run.offset, tail: run.tail)
+        lines.flushPartialLineAtEnd = run.opened.isGzip || run.opened.isStdin
+        defer { lines.flushPartialLineAtEnd = true }
+        let path = run.path
+        let maxLine = settings.scan.maxLineBytes
         while true {
             lines.pauseAt = lines.offset + settings.commitEveryBytes
             let result = try lines.run(
                 from: source,
-                onLine: { line, number in
-                    if number & 0xFFFF == 0, let progress { progress(path, number, raw.position, size) }
-                    if events {
-                        try trackEvent(line, number: number, path: path)
-                    } else {
-                        try reader.scan(line, line: number, state: &inputState) { o in
-                            try ledger.apply(o, file: file) { appendPending($0) }
-                        }
-                    }
-                },
+                onLine: { line, number in try trackEvent(line, number: number, path: path) },
                 onTooLong: { [onWarning] number in onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped") })
-            // The bytes just before the position, as far as known (all 64 unless the position is nearer the start).
-            let tail = lines.tail(Self.tailBytes)
-            state.inputs[index] = InputRecord(
-                headHash: Self.hash(head), headLength: head.count, offset: lines.offset, line: lines.lineNumber,
-                tailHash: Self.hash(tail), tailLength: tail.count, name: path, run: state.run)
+            run.lineNumber = lines.lineNumber
+            run.offset = lines.offset
+            run.tail = lines.tail(Self.tailBytes)
+            saveRecord(run)
             try commit()
             if result != .bytes(0) { break }
         }
-        for w in opened.warnings { onWarning(w) }
     }
 
     private func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {

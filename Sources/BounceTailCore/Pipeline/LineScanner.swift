@@ -1,0 +1,86 @@
+/// What one line was, after scanning: the part of a line's meaning that needs no other line.
+public enum ScannedKind: UInt8, Sendable {
+    /// Nothing the pipeline uses.
+    case none
+    /// Recognised as the format's own line, but without an outcome (Exim `Completed`).
+    case recognised
+    /// A per-recipient outcome, filled in and classified.
+    case delivery
+    /// Postfix qmgr removed the message (queue id and host filled in).
+    case removed
+    /// Postfix qmgr expired the message (queue id, host and stamp filled in).
+    case expired
+
+    /// The line's stamp must be resolved to a time.
+    public var hasTime: Bool { self == .delivery || self == .expired }
+}
+
+/// Scans lines into outcomes without touching anything shared, so several threads can each scan their own
+/// part of a log with one scanner each: what needs the lines in order (the year of a stamp, messages in
+/// flight, counters) is left to `OutcomeReader.apply`.
+public final class LineScanner {
+    private let postfix = PostfixScanner()
+    private let exim = EximScanner()
+    private let classifier: OutcomeClassifier?
+    /// Text rules of recently seen diagnostics (per scanner: it is not shared between threads).
+    let ruleCache = RuleCache()
+
+    public init(classify: Bool = true) {
+        classifier = classify ? OutcomeClassifier.shared : nil
+    }
+
+    /// Scans one line in the given format; `.auto` becomes the format of the first line recognised.
+    @inline(__always)
+    public func scan(
+        _ l: UnsafeBufferPointer<UInt8>, format: inout LogFormat, stamp: inout LogStamp, into o: inout DeliveryOutcome
+    ) -> ScannedKind {
+        switch format {
+        case .postfix:
+            return postfixLine(l, &stamp, &o)
+        case .exim:
+            return eximLine(l, &stamp, &o)
+        case .auto:
+            let p = postfixLine(l, &stamp, &o)
+            if p != .none {
+                format = .postfix
+                return p
+            }
+            let e = eximLine(l, &stamp, &o)
+            if e != .none { format = .exim }
+            return e
+        }
+    }
+
+    @inline(__always)
+    private func postfixLine(_ l: UnsafeBufferPointer<UInt8>, _ stamp: inout LogStamp, _ o: inout DeliveryOutcome)
+        -> ScannedKind
+    {
+        switch postfix.scan(l, stamp: &stamp, into: &o) {
+        case .none: return .none
+        case .delivery:
+            classify(&o)
+            return .delivery
+        case .removed: return .removed
+        case .expired: return .expired
+        }
+    }
+
+    @inline(__always)
+    private func eximLine(_ l: UnsafeBufferPointer<UInt8>, _ stamp: inout LogStamp, _ o: inout DeliveryOutcome)
+        -> ScannedKind
+    {
+        switch exim.scan(l, stamp: &stamp, into: &o) {
+        case .none: return .none
+        case .completed: return .recognised
+        case .delivery:
+            classify(&o)
+            return .delivery
+        }
+    }
+
+    /// Classifies a failure (the classification depends on the line alone).
+    @inline(__always)
+    func classify(_ o: inout DeliveryOutcome) {
+        if o.status.isFailure, let classifier { o.classification = classifier.classify(o, cache: ruleCache) }
+    }
+}

@@ -1,0 +1,107 @@
+/// A run of consecutive lines of one input, scanned away from the thread that applies them: the bytes the
+/// outcomes point into and the scanned lines in order. Producers fill chunks on their own threads; the
+/// consumer applies them in input order and hands them back to be filled again, so a chunk's memory is
+/// allocated once.
+///
+/// Lines are numbered from 1 within the chunk; the consumer adds the number of lines before it.
+public final class ScannedChunk: @unchecked Sendable {
+    public struct Record {
+        public var kind: ScannedKind
+        /// Line number within the chunk (from 1).
+        public var line: Int
+        /// The line's stamp, still to be resolved (in input order) when `kind.hasTime`.
+        public var stamp: LogStamp
+        /// The outcome, its bytes inside `storage`.
+        public var outcome: DeliveryOutcome
+    }
+
+    /// The chunk's bytes: its lines, read or copied in.
+    public let storage: UnsafeMutableBufferPointer<UInt8>
+    /// Bytes of `storage` in use.
+    public var used = 0
+    public var records: [Record] = []
+    /// Chunk line numbers of lines skipped as too long.
+    public var tooLong: [Int] = []
+    /// Complete lines the chunk covers (scanned or skipped).
+    public var lineCount = 0
+    /// Input offsets of the first line and just past the last line.
+    public var startOffset: UInt64 = 0
+    public var endOffset: UInt64 = 0
+    /// Up to 64 bytes just before `endOffset` (for the position check of the next run).
+    public var tail: [UInt8] = []
+    /// The format the chunk was scanned with, and the format after it (set by the first line recognised when
+    /// the chunk started as `.auto`).
+    public var startFormat: LogFormat = .auto
+    public var format: LogFormat = .auto
+    /// No chunk of this input follows: the end, or what could be read of it.
+    public var last = false
+    /// The input failed after this chunk's lines (they are still good).
+    public var error: (any Error)?
+    /// Which producer's pool the chunk goes back to.
+    public let owner: Int
+
+    public init(capacity: Int, owner: Int = 0) {
+        storage = .allocate(capacity: capacity)
+        self.owner = owner
+        records.reserveCapacity(4096)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Empties the chunk for refilling (keeps its memory).
+    public func reset(format: LogFormat) {
+        used = 0
+        records.removeAll(keepingCapacity: true)
+        tooLong.removeAll(keepingCapacity: true)
+        lineCount = 0
+        startOffset = 0
+        endOffset = 0
+        tail.removeAll(keepingCapacity: true)
+        startFormat = format
+        self.format = format
+        last = false
+        error = nil
+        storedLines = nil
+    }
+
+    /// Where the chunk's complete lines lie in `storage`, when it holds all of them (not only the lines that
+    /// yielded records), so they can be scanned again.
+    public var storedLines: Range<Int>? = nil
+
+    /// Scans the stored lines again in `format`, replacing the records (lines too long stay skipped).
+    public func rescan(as format: LogFormat, maxLineBytes: Int, with scanner: LineScanner) {
+        guard let range = storedLines else { return }
+        records.removeAll(keepingCapacity: true)
+        self.format = format
+        let bytes = UnsafeBufferPointer(storage)
+        var pos = range.lowerBound
+        var line = 0
+        while pos < range.upperBound, let nl = ByteSearch.first(ASCII.newline, in: bytes, pos..<range.upperBound) {
+            line += 1
+            if nl - pos <= maxLineBytes {
+                var stop = nl
+                if stop > pos && bytes[stop - 1] == ASCII.carriageReturn { stop -= 1 }
+                scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner, copy: false)
+            }
+            pos = nl + 1
+        }
+    }
+
+    /// Scans line `l` (number `line` in the chunk) and keeps what it yields. `l` must lie in `storage`, or be
+    /// copied there (`copy`) when it yields a record.
+    @inline(__always)
+    public func scan(_ l: UnsafeBufferPointer<UInt8>, line: Int, with scanner: LineScanner, copy: Bool) {
+        var o = DeliveryOutcome(bytes: l, mta: .postfix)
+        var stamp = LogStamp.placeholder
+        let kind = scanner.scan(l, format: &format, stamp: &stamp, into: &o)
+        if kind == .none || kind == .recognised { return }
+        if copy {
+            // The outcome's ranges are relative to its line, so the line can move into the chunk.
+            let at = storage.baseAddress! + used
+            at.update(from: l.baseAddress!, count: l.count)
+            used += l.count
+            o.bytes = UnsafeBufferPointer(start: at, count: l.count)
+        }
+        records.append(Record(kind: kind, line: line, stamp: stamp, outcome: o))
+    }
+}
