@@ -34,7 +34,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
-        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO"], swiftSettings: strict),
+        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport"], swiftSettings: strict),
         .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailTestSupport"], swiftSettings: strict),
     ]
 )

@@ -135,6 +135,40 @@ private func append(_ text: String, to url: URL) throws {
         #expect(try deltas(dir) == (try oneShot(all)))
     }
 
+    @Test func aFileReadInPiecesOnTwoThreadsTracksAsOneStreamDoes() throws {
+        // A log holding Postfix and Exim lines: `.auto` settles on the first format met, so pieces scanned
+        // ahead that met the other format first are scanned again; CRLF lines and over-long lines cross
+        // piece boundaries. The gzip of the same bytes is read as one stream, in order.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = ""
+        for block in 0..<30 {
+            text += lines((block * 20)..<(block * 20 + 20))
+            for i in 0..<25 {
+                text += "2026-11-0\(1 + block % 9) 10:00:\(10 + i) 1RwtJY-0009RI-E\(i % 10) ** x\(i)@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.9]: SMTP error from remote mail server after RCPT TO:<x\(i)@example.org>: 550 5.1.1 User unknown\r\n"
+            }
+            text += String(repeating: "z", count: 70_000) + "\n"
+        }
+        let plain = dir.appendingPathComponent("mail.log")
+        try text.write(to: plain, atomically: false, encoding: .utf8)
+        try Data(try gzipped(Array(text.utf8))).write(to: dir.appendingPathComponent("mail.log.1.gz"))
+        func tracked(_ name: String, _ deltasName: String) throws {
+            var s = settings()
+            s.commitEveryBytes = 3000
+            let t = try Tracker(stateDirectory: dir.appendingPathComponent("state-\(name)").path, settings: s,
+                                deltasPath: dir.appendingPathComponent(deltasName).path)
+            t.onWarning = { _ in }
+            try t.track(path: dir.appendingPathComponent(name).path)
+            try t.finish()
+        }
+        try tracked("mail.log", "pieces.jsonl")
+        try tracked("mail.log.1.gz", "stream.jsonl")
+        let pieces = try deltas(dir, "pieces.jsonl")
+        #expect(pieces.count > 100)
+        #expect(!pieces.contains { $0.contains("example.org") }, "Exim lines in a log settled as Postfix")
+        #expect(pieces == (try deltas(dir, "stream.jsonl")))
+    }
+
     @Test func contentRewrittenUnderTheSameHeadIsReadAgainFromTheStart() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
