@@ -14,7 +14,7 @@ public final class OutcomeReader {
         }
     }
 
-    public var inFlight: InFlightMessages
+    @exclusivity(unchecked) public var inFlight: InFlightMessages
     /// Scans the lines of `scan(_:line:state:emit:)` (scanning in parallel uses one `LineScanner` per thread).
     public let lines: LineScanner
     /// Bytes of a synthesised outcome (Postfix expiry), reused.

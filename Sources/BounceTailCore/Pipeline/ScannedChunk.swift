@@ -18,8 +18,8 @@ public final class ScannedChunk: @unchecked Sendable {
     /// The chunk's bytes: its lines, read or copied in.
     public let storage: UnsafeMutableBufferPointer<UInt8>
     /// Bytes of `storage` in use.
-    public var used = 0
-    public var records: [Record] = []
+    @exclusivity(unchecked) public var used = 0
+    @exclusivity(unchecked) public var records: [Record] = []
     /// Chunk line numbers of lines skipped as too long.
     public var tooLong: [Int] = []
     /// Complete lines the chunk covers (scanned or skipped).
@@ -32,7 +32,7 @@ public final class ScannedChunk: @unchecked Sendable {
     /// The format the chunk was scanned with, and the format after it (set by the first line recognised when
     /// the chunk started as `.auto`).
     public var startFormat: LogFormat = .auto
-    public var format: LogFormat = .auto
+    @exclusivity(unchecked) public var format: LogFormat = .auto
     /// No chunk of this input follows: the end, or what could be read of it.
     public var last = false
     /// The input failed after this chunk's lines (they are still good).

@@ -39,10 +39,10 @@ public final class BounceLedger {
     public var policy: SuppressionPolicy
     /// The seq of the last delta made (0: none yet); grows by one per delta for the life of the state.
     public private(set) var lastSeq: UInt64
-    private var recipients = ByteKeyedTable<Recipient>()
-    private var pairs = ByteKeyedTable<Pair>()
+    @exclusivity(unchecked) private var recipients = ByteKeyedTable<Recipient>()
+    @exclusivity(unchecked) private var pairs = ByteKeyedTable<Pair>()
     /// Suppressions with an end, by end time (lazy: entries are checked against the record when popped).
-    private var expiries = MinHeap()
+    @exclusivity(unchecked) private var expiries = MinHeap()
     private var nextPairSweep: Int64 = .min
 
     public init(policy: SuppressionPolicy, lastSeq: UInt64 = 0) {
