@@ -183,12 +183,15 @@ public final class Tracker {
             if run.format == .auto { run.format = c.format }
             let base = run.lineNumber
             for n in c.tooLong { onWarning("\(run.path):\(base + n): line longer than \(maxLine) bytes skipped") }
-            for i in c.records.indices {
-                let kind = c.records[i].kind
-                var o = c.records[i].outcome
-                o.line = base + c.records[i].line
-                if kind.hasTime { o.time = run.resolver.instant(for: c.records[i].stamp) }
-                try reader.apply(kind, &o) { o in try ledger.apply(o, file: file) { appendPending($0) } }
+            // In place: a record is a few hundred bytes, not worth copying out.
+            try c.records.withUnsafeMutableBufferPointer { records in
+                for i in records.indices {
+                    records[i].outcome.line = base + records[i].line
+                    if records[i].kind.hasTime { records[i].outcome.time = run.resolver.instant(for: records[i].stamp) }
+                    try reader.apply(records[i].kind, &records[i].outcome) { o in
+                        try ledger.apply(o, file: file) { appendPending($0) }
+                    }
+                }
             }
             let before = run.lineNumber
             run.lineNumber += c.lineCount
