@@ -73,6 +73,7 @@ public final class Tracker {
 
     /// Reads one input from where the state left off (or from the start if it is new or changed).
     public func track(path: String) throws {
+        savedSinceChange = false
         var opened = try InputOpener.open(path)
         var head = try readUpTo(Self.headBytes, from: opened.source)
         var source: ByteSource
@@ -201,7 +202,7 @@ public final class Tracker {
                 progress(run.path, run.lineNumber, run.opened.isGzip ? run.opened.raw.position : run.offset, run.opened.size)
             }
             if let e = c.error { try fail(e, &run) }
-            if run.offset >= run.nextCommit {
+            if run.offset >= run.nextCommit && !c.last {  // the last chunk's commit follows anyway
                 saveRecord(run)
                 try commit()
                 run.nextCommit = run.offset + settings.commitEveryBytes
@@ -340,13 +341,18 @@ public final class Tracker {
         state.pending = []
         try emit(made)
         deltasMade += made.count
+        savedSinceChange = true
     }
+
+    /// Nothing has changed since the last commit (the state on disk is current).
+    private var savedSinceChange = false
 
     /// Final commit: forget records of inputs not seen for many runs, write the state with nothing pending.
     public func finish() throws {
         let run = state.run
+        let before = state.inputs.count
         state.inputs.removeAll { run - $0.run > 50 }
-        try commit()
+        if !savedSinceChange || state.inputs.count != before || !pending.isEmpty { try commit() }
         try out.flush()
     }
 
