@@ -30,17 +30,19 @@ public final class LineScanner {
     }
 
     /// Scans one line in the given format; `.auto` becomes the format of the first line recognised.
+    /// `toMark` is where the line's first `: to=` is when the caller knows (`-1`: none), or `unknownMark`.
     @inline(__always)
     public func scan(
-        _ l: UnsafeBufferPointer<UInt8>, format: inout LogFormat, stamp: inout LogStamp, into o: inout DeliveryOutcome
+        _ l: UnsafeBufferPointer<UInt8>, toMark: Int = LineScanner.unknownMark, format: inout LogFormat,
+        stamp: inout LogStamp, into o: inout DeliveryOutcome
     ) -> ScannedKind {
         switch format {
         case .postfix:
-            return postfixLine(l, &stamp, &o)
+            return postfixLine(l, toMark, &stamp, &o)
         case .exim:
             return eximLine(l, &stamp, &o)
         case .auto:
-            let p = postfixLine(l, &stamp, &o)
+            let p = postfixLine(l, toMark, &stamp, &o)
             if p != .none {
                 format = .postfix
                 return p
@@ -51,11 +53,15 @@ public final class LineScanner {
         }
     }
 
+    public static let unknownMark = -2
+
     @inline(__always)
-    private func postfixLine(_ l: UnsafeBufferPointer<UInt8>, _ stamp: inout LogStamp, _ o: inout DeliveryOutcome)
-        -> ScannedKind
+    private func postfixLine(_ l: UnsafeBufferPointer<UInt8>, _ toMark: Int, _ stamp: inout LogStamp,
+                             _ o: inout DeliveryOutcome) -> ScannedKind
     {
-        switch postfix.scan(l, stamp: &stamp, into: &o) {
+        // A mark inside the first 16 bytes is not where the scanner looks: search as it would.
+        let toAt = toMark >= 16 ? toMark : toMark == -1 ? nil : PostfixScanner.findTo(l)
+        switch postfix.scan(l, toAt: toAt, stamp: &stamp, into: &o) {
         case .none: return .none
         case .delivery:
             classify(&o)

@@ -1,3 +1,5 @@
+import CBytes
+
 /// A run of consecutive lines of one input, scanned away from the thread that applies them: the bytes the
 /// outcomes point into and the scanned lines in order. Producers fill chunks on their own threads; the
 /// consumer applies them in input order and hands them back to be filled again, so a chunk's memory is
@@ -21,7 +23,7 @@ public final class ScannedChunk: @unchecked Sendable {
     @exclusivity(unchecked) public var used = 0
     @exclusivity(unchecked) public var records: [Record] = []
     /// Chunk line numbers of lines skipped as too long.
-    public var tooLong: [Int] = []
+    @exclusivity(unchecked) public var tooLong: [Int] = []
     /// Complete lines the chunk covers (scanned or skipped).
     public var lineCount = 0
     /// Input offsets of the first line and just past the last line.
@@ -46,7 +48,11 @@ public final class ScannedChunk: @unchecked Sendable {
         records.reserveCapacity(4096)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        ends.deallocate()
+        marks.deallocate()
+    }
 
     /// Empties the chunk for refilling (keeps its memory).
     public func reset(format: LogFormat) {
@@ -67,6 +73,57 @@ public final class ScannedChunk: @unchecked Sendable {
     /// Where the chunk's complete lines lie in `storage`, when it holds all of them (not only the lines that
     /// yielded records), so they can be scanned again.
     public var storedLines: Range<Int>? = nil
+
+    /// Line ends and `: to=` marks of the batch being scanned (see `scanLines`).
+    private let ends = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 512)
+    private let marks = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 512)
+
+    /// Scans the complete lines of `storage[from..<end]` that start before `ownLimit` (the last may run on past
+    /// it), numbering them from `firstLine`. Returns the index after the last line taken and the number of
+    /// lines. Lines are found a batch at a time by a vector scan that also marks each line's `: to=`, so the
+    /// Postfix scanner does not search for it.
+    public func scanLines(from: Int, ownLimit: Int, end: Int, firstLine: Int, maxLineBytes: Int,
+                          with scanner: LineScanner) -> (next: Int, lines: Int)
+    {
+        var pos = from
+        var line = firstLine - 1
+        // Lines that end before `ownLimit` are all the chunk's.
+        let indexLimit = min(end, ownLimit)
+        let base = UnsafePointer(storage.baseAddress!)
+        while pos < indexLimit {
+            let n = bouncetail_index_lines(base, indexLimit, pos, ends.baseAddress!, marks.baseAddress!, ends.count)
+            if n == 0 { break }
+            for k in 0..<n {
+                line += 1
+                take(at: &pos, newline: Int(ends[k]), mark: Int(marks[k]), line: line, maxLineBytes, scanner)
+            }
+        }
+        // One more that starts before `ownLimit` and ends after it.
+        if pos < ownLimit, pos < end, let nl = ByteSearch.first(ASCII.newline, in: UnsafeBufferPointer(storage), indexLimit..<end) {
+            line += 1
+            take(at: &pos, newline: nl, mark: Int.min, line: line, maxLineBytes, scanner)
+        }
+        return (pos, line - firstLine + 1)
+    }
+
+    /// Scans the line from `pos` to `newline` and moves `pos` past it. `mark`: the index of its first `: to=`,
+    /// negative for none, `Int.min` when not known.
+    @inline(__always)
+    private func take(at pos: inout Int, newline nl: Int, mark: Int, line: Int, _ maxLineBytes: Int,
+                      _ scanner: LineScanner)
+    {
+        let start = pos
+        pos = nl + 1
+        if nl - start > maxLineBytes {
+            tooLong.append(line)
+            return
+        }
+        let bytes = UnsafeBufferPointer(storage)
+        var stop = nl
+        if stop > start && bytes[stop - 1] == ASCII.carriageReturn { stop -= 1 }
+        let m = mark == Int.min ? LineScanner.unknownMark : mark < 0 || mark >= stop ? -1 : mark - start
+        scan(UnsafeBufferPointer(rebasing: bytes[start..<stop]), line: line, toMark: m, with: scanner, copy: false)
+    }
 
     /// Scans the stored lines again in `format`, replacing the records (lines too long stay skipped).
     public func rescan(as format: LogFormat, maxLineBytes: Int, with scanner: LineScanner) {
@@ -90,10 +147,12 @@ public final class ScannedChunk: @unchecked Sendable {
     /// Scans line `l` (number `line` in the chunk) and keeps what it yields. `l` must lie in `storage`, or be
     /// copied there (`copy`) when it yields a record.
     @inline(__always)
-    public func scan(_ l: UnsafeBufferPointer<UInt8>, line: Int, with scanner: LineScanner, copy: Bool) {
+    public func scan(_ l: UnsafeBufferPointer<UInt8>, line: Int, toMark: Int = LineScanner.unknownMark,
+                     with scanner: LineScanner, copy: Bool)
+    {
         var o = DeliveryOutcome(bytes: l, mta: .postfix)
         var stamp = LogStamp.placeholder
-        let kind = scanner.scan(l, format: &format, stamp: &stamp, into: &o)
+        let kind = scanner.scan(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
         if kind == .none || kind == .recognised { return }
         if copy {
             // The outcome's ranges are relative to its line, so the line can move into the chunk.

@@ -43,9 +43,23 @@ public struct PostfixScanner {
     public func scan(_ l: UnsafeBufferPointer<UInt8>, stamp outStamp: inout LogStamp, into o: inout DeliveryOutcome)
         -> PostfixLine
     {
+        scan(l, toAt: Self.findTo(l), stamp: &outStamp, into: &o)
+    }
+
+    /// The first `: to=` of a line at byte 16 or later: no stamp, host and program tag fit in 16 bytes, so the
+    /// search starts past the stamp's colons.
+    @inline(__always)
+    public static func findTo(_ l: UnsafeBufferPointer<UInt8>) -> Int? {
+        ByteSearch.first(": to=", in: l, min(16, l.count)..<l.count)
+    }
+
+    /// As `scan(_:stamp:into:)`, with the line's first `: to=` found already (`findTo`; nil: none).
+    @inline(__always)
+    public func scan(_ l: UnsafeBufferPointer<UInt8>, toAt: Int?, stamp outStamp: inout LogStamp,
+                     into o: inout DeliveryOutcome) -> PostfixLine
+    {
         var end = l.count
-        // No stamp, host and program tag fit in 16 bytes, so the search starts past the stamp's colons.
-        guard let toAt = ByteSearch.first(": to=", in: l, min(16, end)..<end) else { return scanQueueManager(l, &outStamp, &o) }
+        guard let toAt else { return scanQueueManager(l, &outStamp, &o) }
         if l[0] == UInt8(ascii: "{") { end = jsonPayloadEnd(l, from: toAt) }
         guard let header = header(l, queueIDEnd: toAt, wantAgent: true) else { return .none }
         o.queueID = header.queueID

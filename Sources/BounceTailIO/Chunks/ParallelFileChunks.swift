@@ -97,31 +97,27 @@ final class ParallelFileChunks: @unchecked Sendable {
         }
         c.startOffset = base + UInt64(pos)
         let firstStored = pos
-        var line = 0
-        while pos < ownLimit && pos < got {
-            if let nl = ByteSearch.first(ASCII.newline, in: bytes, pos..<got) {
-                line += 1
-                let length = nl - pos
-                if length > maxLineBytes {
-                    c.tooLong.append(line)
-                } else {
-                    var stop = nl
-                    if stop > pos && bytes[stop - 1] == ASCII.carriageReturn { stop -= 1 }
-                    c.scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner, copy: false)
-                }
-                pos = nl + 1
-            } else if atEnd {
+        let scanned = c.scanLines(from: pos, ownLimit: ownLimit, end: got, firstLine: 1, maxLineBytes: maxLineBytes,
+                                  with: scanner)
+        pos = scanned.next
+        var line = scanned.lines
+        if pos < ownLimit && pos < got {
+            // A line starts in the piece but has no newline in what was read.
+            if atEnd {
                 // The last line has no newline yet: left for the line reader.
                 c.last = true
-                break
             } else {
                 // Longer than the buffer holds past the piece: too long; its end is found further on.
                 guard let after = try? endOfLine(from: base + UInt64(got)) else {
+                    c.storedLines = firstStored..<pos
+                    c.lineCount = line
+                    c.endOffset = base + UInt64(pos)
+                    c.tail = tailBefore(pos, in: c, base: base)
                     c.last = true
-                    break
+                    return
                 }
-                line += 1
                 c.storedLines = firstStored..<pos
+                line += 1
                 c.tooLong.append(line)
                 c.lineCount = line
                 c.endOffset = after
@@ -133,11 +129,13 @@ final class ParallelFileChunks: @unchecked Sendable {
         c.storedLines = firstStored..<pos
         c.lineCount = line
         c.endOffset = base + UInt64(pos)
-        if pos >= 64 || base == 0 {
-            c.tail = Array(bytes[max(0, pos - 64)..<pos])
-        } else {
-            c.tail = (try? bytesBefore(c.endOffset)) ?? []
-        }
+        c.tail = tailBefore(pos, in: c, base: base)
+    }
+
+    /// Up to 64 bytes before index `pos` of the chunk (from the file when the chunk holds fewer).
+    private func tailBefore(_ pos: Int, in c: ScannedChunk, base: UInt64) -> [UInt8] {
+        if pos >= 64 || base == 0 { return Array(c.storage[max(0, pos - 64)..<pos]) }
+        return (try? bytesBefore(base + UInt64(pos))) ?? []
     }
 
     /// The offset just past the next newline at or after `offset`, or nil at the end of the range.

@@ -5,4 +5,9 @@
 /* memmem and memrchr are GNU extensions that Glibc's Swift module does not show; these wrappers do. */
 const void *bouncetail_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
 const void *bouncetail_memrchr(const void *s, int c, size_t n);
+
+/* Indexes the complete lines of p[start..<n]: for each line, the index of its newline in ends[k] and the index of
+   the first ": to=" in it in marks[k] (-1 if none). At most `cap` lines; returns how many were indexed. The next
+   call starts after ends[k-1]. Bytes after the last newline are not a line. Indices fit 31 bits (chunks are small). */
+size_t bouncetail_index_lines(const unsigned char *p, size_t n, size_t start, int *ends, int *marks, size_t cap);
 #endif
