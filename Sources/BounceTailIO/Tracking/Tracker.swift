@@ -125,14 +125,11 @@ public final class Tracker {
             source = opened.raw
         }
         // The rest (all of a gzip file or a pipe, what a plain file gained meanwhile, a last partial line):
-        // scanned on one thread while this one applies.
-        let lines = scan.lines
-        lines.resume(lineNumber: run.lineNumber, offset: run.offset, tail: run.tail)
-        // A plain file may still be written: its unterminated last line waits for the next run.
-        lines.flushPartialLineAtEnd = opened.isGzip || opened.isStdin
-        lines.pauseAt = nil
-        defer { lines.flushPartialLineAtEnd = true }
-        let stream = StreamChunks(source: source, lines: lines, format: run.format, classify: settings.scan.classify,
+        // scanned on one thread while this one applies. A plain file may still be written: its unterminated
+        // last line waits for the next run.
+        let stream = StreamChunks(source: source, offset: run.offset, tail: run.tail,
+                                  flushPartialLineAtEnd: opened.isGzip || opened.isStdin, format: run.format,
+                                  classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
                                   chunkBytes: chunkBytes)
         try apply(stream.next, stream.recycle, &run)
         saveRecord(run)
@@ -171,12 +168,12 @@ public final class Tracker {
         let maxLine = settings.scan.maxLineBytes
         while let c = next() {
             defer { recycle(c) }
-            if c.lineCount == 0 && c.records.isEmpty {
-                if let e = c.error { try fail(e, &run) }
-                if c.last { return }
-                continue
+            if c.startOffset != run.offset {
+                // A piece in which no line starts (a long line runs through it); otherwise the file changed
+                // under the readers, or one failed: the caller reads on from `run.offset`.
+                if c.lineCount == 0 && c.records.isEmpty && c.error == nil && !c.last { continue }
+                return
             }
-            guard c.startOffset == run.offset else { return }
             if c.startFormat == .auto, run.format != .auto, c.format != run.format {
                 // Scanned as `.auto` ahead of knowing the format, and took the other one: scan again as settled.
                 c.rescan(as: run.format, maxLineBytes: settings.scan.maxLineBytes, with: rescanner)
