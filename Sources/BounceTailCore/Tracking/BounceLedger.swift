@@ -190,13 +190,13 @@ public final class BounceLedger {
     /// Every recipient with a counter or a suppression, sorted by address (stable state files).
     public var snapshotRecipients: [(key: [UInt8], record: Recipient)] {
         recipients.liveSlots.map { (recipients.key($0), recipients.values[Int($0)]!) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .sorted { ByteKey.precedes($0.key, $1.key) }
     }
 
     /// Every message-recipient pair in flight.
     public var snapshotPairs: [(key: [UInt8], pair: Pair)] {
         pairs.liveSlots.map { (pairs.key($0), pairs.values[Int($0)]!) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .sorted { ByteKey.precedes($0.key, $1.key) }
     }
 
     /// Restores one recipient from a state file.
@@ -298,7 +298,7 @@ struct MinHeap {
 
         /// Earlier end first; equal ends by address, so lifting order never depends on insertion order.
         static func < (a: Entry, b: Entry) -> Bool {
-            a.until != b.until ? a.until < b.until : a.key.lexicographicallyPrecedes(b.key)
+            a.until != b.until ? a.until < b.until : ByteKey.precedes(a.key, b.key)
         }
     }
     private var items: [Entry] = []

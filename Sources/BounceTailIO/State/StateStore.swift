@@ -262,7 +262,8 @@ public final class StateStore {
     static func putBytes(_ name: StaticString, _ bytes: [UInt8], _ j: inout JSONBuffer) {
         j.byte(ASCII.quote)
         j.raw(name)
-        if String(validating: bytes, as: UTF8.self) != nil {
+        // Plain ASCII (nearly every address) needs no validating String.
+        if bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil {
             j.raw("\":")
             bytes.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
         } else {

@@ -218,8 +218,8 @@ extension Tracker {
         _ = try s.lines.run(
             from: s.source,
             onLine: { line, number in
-                try scan.reader.scan(line, line: number, state: &s.inputState) { o in
-                    try ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
+                scan.reader.scan(line, line: number, state: &s.inputState) { o in
+                    ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
                 }
             },
             onTooLong: { [onWarning, settings] number in
@@ -256,8 +256,8 @@ extension Tracker {
             _ = try s.lines.run(
                 from: Ended(),
                 onLine: { line, number in
-                    try scan.reader.scan(line, line: number, state: &s.inputState) { o in
-                        try ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
+                    scan.reader.scan(line, line: number, state: &s.inputState) { o in
+                        ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
                     }
                 }, onTooLong: { _ in })
         }

@@ -182,12 +182,12 @@ public final class Tracker {
             let base = run.lineNumber
             for n in c.tooLong { onWarning("\(run.path):\(base + n): line longer than \(maxLine) bytes skipped") }
             // In place: a record is a few hundred bytes, not worth copying out.
-            try c.records.withUnsafeMutableBufferPointer { records in
+            c.records.withUnsafeMutableBufferPointer { records in
                 for i in records.indices {
                     records[i].outcome.line = base + records[i].line
                     if records[i].kind.hasTime { records[i].outcome.time = run.resolver.instant(for: records[i].stamp) }
-                    try reader.apply(records[i].kind, &records[i].outcome) { o in
-                        try ledger.apply(o, file: file) { appendPending($0) }
+                    reader.apply(records[i].kind, &records[i].outcome) { o in
+                        ledger.apply(o, file: file) { appendPending($0) }
                     }
                 }
             }
@@ -248,7 +248,7 @@ public final class Tracker {
             onWarning("\(path):\(number): not an outcome event, skipped")
             return
         }
-        try box.withOutcome { o in try ledger.apply(o, file: file) { pending.append($0) } }
+        box.withOutcome { o in ledger.apply(o, file: file) { pending.append($0) } }
     }
 
     /// Moves the source to the saved position of record `i`, checking the bytes just before it; nil when the
