@@ -113,12 +113,14 @@ private func collect(_ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> V
         try Data(awkwardLog(seed: 9, count: 3000, partialEnd: true)).write(to: URL(fileURLWithPath: path))
         let expected = try sequential(path)
         for chunkBytes in [100, 500, 20000] {
-            var got = Reading()
-            let stream = StreamChunks(source: try InputOpener.open(path).source, offset: 0, tail: [],
-                                      flushPartialLineAtEnd: false, format: .auto, classify: true, maxLineBytes: maxLine,
-                                      chunkBytes: chunkBytes)
-            collect(stream.next, stream.recycle, into: &got)
-            #expect(got == expected, "chunks of \(chunkBytes)")
+            for threaded in [true, false] {
+                var got = Reading()
+                let stream = StreamChunks(source: try InputOpener.open(path).source, offset: 0, tail: [],
+                                          flushPartialLineAtEnd: false, format: .auto, classify: true,
+                                          maxLineBytes: maxLine, chunkBytes: chunkBytes, threaded: threaded)
+                collect(stream.next, stream.recycle, into: &got)
+                #expect(got == expected, "chunks of \(chunkBytes), threaded \(threaded)")
+            }
         }
     }
 

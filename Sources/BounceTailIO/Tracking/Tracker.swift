@@ -125,12 +125,13 @@ public final class Tracker {
             source = opened.raw
         }
         // The rest (all of a gzip file or a pipe, what a plain file gained meanwhile, a last partial line):
-        // scanned on one thread while this one applies. A plain file may still be written: its unterminated
+        // scanned on one thread while this one applies; gzip is inflated on a thread of its own and scanned
+        // and applied on this one. A plain file may still be written: its unterminated
         // last line waits for the next run.
         let stream = StreamChunks(source: source, offset: run.offset, tail: run.tail,
                                   flushPartialLineAtEnd: opened.isGzip || opened.isStdin, format: run.format,
                                   classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
-                                  chunkBytes: chunkBytes)
+                                  chunkBytes: chunkBytes, threaded: !opened.isGzip)
         try apply(stream.next, stream.recycle, &run)
         saveRecord(run)
         try commit()
