@@ -17,7 +17,7 @@ import BounceTailCore
 /// starts), as is anything past `end`: the caller reads on from the final `endOffset` with a line reader.
 /// A line longer than `maxLineBytes` is skipped and counted, as the line reader does.
 final class ParallelFileChunks: @unchecked Sendable {
-    private let queue: ChunkQueue
+    private let queue: PieceQueue
     private let fd: Int32
     private let path: String
     private let start: UInt64
@@ -25,10 +25,12 @@ final class ParallelFileChunks: @unchecked Sendable {
     private let chunkBytes: Int
     private let maxLineBytes: Int
     private let format: LogFormat
-    private let classify: Bool
+    /// The consumer's scanner (used on its thread when it scans a piece itself).
+    private let scanner: LineScanner
 
+    /// `helpers` threads scan besides the consumer (one per further core).
     init(fd: Int32, path: String, from start: UInt64, to end: UInt64, format: LogFormat, classify: Bool,
-         maxLineBytes: Int, workers: Int = 2, chunkBytes: Int = 1 << 20, depth: Int = 3)
+         maxLineBytes: Int, helpers: Int = 1, chunkBytes: Int = 1 << 20, ahead: Int = 6)
     {
         self.fd = fd
         self.path = path
@@ -37,27 +39,23 @@ final class ParallelFileChunks: @unchecked Sendable {
         self.chunkBytes = chunkBytes
         self.maxLineBytes = maxLineBytes
         self.format = format
-        self.classify = classify
-        queue = ChunkQueue(workers: workers, depth: depth, chunkCapacity: chunkBytes + maxLineBytes + 2)
+        scanner = LineScanner(classify: classify)
         let pieces = Int((end - start + UInt64(chunkBytes) - 1) / UInt64(chunkBytes))
-        for w in 0..<workers {
-            queue.start(w, name: "bouncetail-scan-\(w)") { [unowned(unsafe) self] in
+        queue = PieceQueue(pieces: pieces, ahead: ahead, chunkCapacity: chunkBytes + maxLineBytes + 2)
+        for h in 0..<helpers {
+            queue.startHelper(name: "bouncetail-scan-\(h)") { [unowned(unsafe) self] in
                 let scanner = LineScanner(classify: classify)
-                var k = w
-                while k < pieces, let c = queue.takeFree(w) {
-                    fill(c, piece: k, scanner: scanner)
-                    queue.publish(c)
-                    if c.last { return }
-                    k += workers
-                }
+                return { c, k in self.fill(c, piece: k, scanner: scanner) }
             }
         }
     }
 
     deinit { queue.stop() }
 
-    /// The next chunk in file order; nil after the last.
-    func next() -> ScannedChunk? { queue.next() }
+    /// The next chunk in file order (scanned here if no helper has it ready); nil after the last.
+    func next() -> ScannedChunk? {
+        queue.next { c, k in fill(c, piece: k, scanner: scanner) }
+    }
 
     /// Gives a chunk back once its outcomes are applied.
     func recycle(_ c: ScannedChunk) { queue.recycle(c) }
