@@ -45,6 +45,8 @@ public final class Tracker {
     public private(set) var deltasMade = 0
 
     static let headBytes = 1024
+    /// Threads that scan a plain file besides the applying one: one per further core (at most 7).
+    static let scanHelpers = max(1, min(7, ProcessInfo.processInfo.activeProcessorCount - 1))
     static let tailBytes = 64
 
     public init(stateDirectory: String, settings: TrackSettings, deltasPath: String?, out: OutputStream = OutputStream())
@@ -117,7 +119,8 @@ public final class Tracker {
         if !opened.isGzip, !opened.isStdin, let size = opened.size, size >= run.offset + 2 * UInt64(chunkBytes) {
             let chunks = ParallelFileChunks(
                 fd: opened.raw.fd, path: path, from: run.offset, to: size, format: run.format,
-                classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes, chunkBytes: chunkBytes)
+                classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
+                helpers: Self.scanHelpers, chunkBytes: chunkBytes, ahead: 3 * (Self.scanHelpers + 1))
             try apply(chunks.next, chunks.recycle, &run)
             guard opened.raw.seek(to: run.offset) else {
                 throw InputError.readFailed(path: path, reason: "cannot seek")
