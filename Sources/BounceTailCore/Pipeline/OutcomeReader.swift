@@ -60,14 +60,18 @@ public final class OutcomeReader {
         case .removed:
             inFlight.removed(host: o.host, queueID: o.queueID, in: o.bytes)
         case .expired:
-            let pending = inFlight.expire(host: o.host, queueID: o.queueID, in: o.bytes)
-            for p in pending { try emitExpired(p, template: o, emit) }
+            let template = o
+            try inFlight.expire(host: o.host, queueID: o.queueID, in: o.bytes) { recipient, original, dsn in
+                try emitExpired(recipient, original, dsn, template: template, emit)
+            }
         }
     }
 
-    /// One `expired` outcome for a recipient still pending when qmgr expired its message.
+    /// One `expired` outcome for a recipient still pending when qmgr expired its message. Its bytes (host,
+    /// queue id, addresses) are put together in one reused buffer: nothing is allocated per recipient.
     private func emitExpired(
-        _ p: InFlightMessages.Pending, template t: DeliveryOutcome, _ emit: (inout DeliveryOutcome) throws -> Void
+        _ recipient: UnsafeBufferPointer<UInt8>, _ original: UnsafeBufferPointer<UInt8>?, _ dsn: DSN?,
+        template t: DeliveryOutcome, _ emit: (inout DeliveryOutcome) throws -> Void
     ) rethrows {
         synthetic.removeAll(keepingCapacity: true)
         func put(_ r: Range<Int>?) -> Range<Int>? {
@@ -76,25 +80,25 @@ public final class OutcomeReader {
             for k in r { synthetic.append(t.bytes[k]) }
             return s..<synthetic.count
         }
-        func put(_ bytes: [UInt8]) -> Range<Int> {
+        func put(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
             let s = synthetic.count
-            synthetic += bytes
+            synthetic.append(contentsOf: bytes)
             return s..<synthetic.count
         }
         let host = put(t.host)
         let queueID = put(t.queueID)!
-        let recipient = put(p.recipient)
-        let original = p.original.map { put($0) }
+        let recipientRange = put(recipient)
+        let originalRange = original.map { put($0) }
         try synthetic.withUnsafeBufferPointer { buf in
             var o = DeliveryOutcome(bytes: buf, mta: .postfix)
             o.time = t.time
             o.line = t.line
             o.host = host
             o.queueID = queueID
-            o.recipient = recipient
-            o.originalRecipient = original
+            o.recipient = recipientRange
+            o.originalRecipient = originalRange
             o.status = .expired
-            o.dsn = p.dsn
+            o.dsn = dsn
             lines.classify(&o)
             try emit(&o)
         }

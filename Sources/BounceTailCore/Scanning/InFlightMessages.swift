@@ -33,6 +33,8 @@ public struct InFlightMessages {
     /// Keyed by lower-cased `host \0 queueid`; keys live in the tables' byte arenas, so a deferral allocates
     /// nothing of its own.
     private var messages = ByteKeyedTable<Message>()
+    /// Slots of an expired message's pending list (reused).
+    private var scratch: [Int32] = []
     /// Keyed by lower-cased `host \0 queueid \0 recipient \0 original`; found by the first three parts.
     private var pending = ByteKeyedTable<PendingEntry>()
     public let maxAge: Int64
@@ -83,12 +85,37 @@ public struct InFlightMessages {
         if let m = find(host: host, queueID: queueID, in: l) { forget(m) }
     }
 
-    /// qmgr expired the message: returns its pending recipients (oldest first) and forgets it.
-    public mutating func expire(host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> [Pending] {
-        guard let m = find(host: host, queueID: queueID, in: l) else { return [] }
-        let list = pendingList(m)
-        forget(m)
-        return list
+    /// qmgr expired the message: hands each pending recipient (oldest first; address, original address, DSN)
+    /// to `each`, straight from the table's bytes, then forgets the message.
+    public mutating func expire(
+        host: Range<Int>?, queueID: Range<Int>, in l: UnsafeBufferPointer<UInt8>,
+        each: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?, DSN?) throws -> Void
+    ) rethrows {
+        guard let m = find(host: host, queueID: queueID, in: l) else { return }
+        defer { forget(m) }
+        // Newest first in the list: collect the slots (in a reused array), then go back to front.
+        scratch.removeAll(keepingCapacity: true)
+        var slot = messages.values[Int(m)]!.newestPending
+        while slot >= 0 {
+            scratch.append(slot)
+            slot = pending.values[Int(slot)]!.older
+        }
+        for s in scratch.reversed() {
+            let e = pending.values[Int(s)]!
+            try pending.withKey(s) { key in
+                // host \0 queue id \0 recipient \0 original
+                var parts = (0, 0, 0)
+                var n = 0
+                for (i, b) in key.enumerated() where b == 0 && n < 3 {
+                    if n == 0 { parts.0 = i } else if n == 1 { parts.1 = i } else { parts.2 = i }
+                    n += 1
+                }
+                let recipientEnd = n >= 3 ? parts.2 : key.count
+                let recipient = UnsafeBufferPointer(rebasing: key[(parts.1 + 1)..<recipientEnd])
+                let original = e.hasOriginal && n >= 3 ? UnsafeBufferPointer(rebasing: key[(parts.2 + 1)...]) : nil
+                try each(recipient, original, e.dsn)
+            }
+        }
     }
 
     // MARK: - State
@@ -96,7 +123,7 @@ public struct InFlightMessages {
     /// The messages in flight: key (`host \0 queueid`), pending recipients, last seen (for state files).
     public var snapshot: [(key: [UInt8], pending: [Pending], lastSeen: Int64)] {
         messages.liveSlots.map { (messages.key($0), pendingList($0), messages.values[Int($0)]!.lastSeen) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .sorted { ByteKey.precedes($0.key, $1.key) }
     }
 
     /// Restores one message from a state file.

@@ -37,6 +37,14 @@ struct ByteKeyedTable<Value> {
         }
     }
 
+    /// A slot's key, without copying it (valid during `body`).
+    func withKey<R>(_ slot: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let s = Int(slot)
+        return try arena.withUnsafeBufferPointer { a in
+            try body(UnsafeBufferPointer(rebasing: a[keyStart[s]..<(keyStart[s] + Int(keyLength[s]))]))
+        }
+    }
+
     /// A copy of a slot's key.
     func key(_ slot: Int32) -> [UInt8] {
         let s = Int(slot)
@@ -49,11 +57,34 @@ struct ByteKeyedTable<Value> {
     }
 
     /// Stores the lower-cased `parts` of a line joined by NUL bytes (a missing part is empty), without building
-    /// the key first.
-    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ parts: Range<Int>?..., hash: UInt64, value: Value) -> Int32 {
+    /// the key first. One to four parts (fixed arities: a variadic list would allocate an array per call).
+    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ a: Range<Int>?, hash: UInt64, value: Value) -> Int32 {
+        insertLowered(l, (a, nil, nil, nil), count: 1, hash: hash, value: value)
+    }
+
+    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ a: Range<Int>?, _ b: Range<Int>?, hash: UInt64,
+                                value: Value) -> Int32 {
+        insertLowered(l, (a, b, nil, nil), count: 2, hash: hash, value: value)
+    }
+
+    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ a: Range<Int>?, _ b: Range<Int>?, _ c: Range<Int>?,
+                                hash: UInt64, value: Value) -> Int32 {
+        insertLowered(l, (a, b, c, nil), count: 3, hash: hash, value: value)
+    }
+
+    mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ a: Range<Int>?, _ b: Range<Int>?, _ c: Range<Int>?,
+                                _ d: Range<Int>?, hash: UInt64, value: Value) -> Int32 {
+        insertLowered(l, (a, b, c, d), count: 4, hash: hash, value: value)
+    }
+
+    private mutating func insertLowered(
+        _ l: UnsafeBufferPointer<UInt8>, _ parts: (Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?), count: Int,
+        hash: UInt64, value: Value
+    ) -> Int32 {
         insert(hash: hash, value: value) { arena in
-            for (n, part) in parts.enumerated() {
+            for n in 0..<count {
                 if n > 0 { arena.append(0) }
+                let part = n == 0 ? parts.0 : n == 1 ? parts.1 : n == 2 ? parts.2 : parts.3
                 if let part { for k in part { arena.append(ASCII.lower(l[k])) } }
             }
         }
