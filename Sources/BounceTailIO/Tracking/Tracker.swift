@@ -106,8 +106,7 @@ public final class Tracker {
         var run = InputRun(path: path, head: head, index: index, lineNumber: record.map { state.inputs[$0].line } ?? 0,
                            offset: record.map { state.inputs[$0].offset } ?? 0, tail: knownTail,
                            resolver: scan.inputState(for: opened).resolver, format: settings.scan.format,
-                           nextCommit: 0, opened: opened)
-        run.nextCommit = run.offset + settings.commitEveryBytes
+                           opened: opened)
         defer { for w in opened.warnings { onWarning(w) } }
         if settings.events {
             try trackEvents(from: source, &run)
@@ -136,8 +135,9 @@ public final class Tracker {
                                   classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
                                   chunkBytes: chunkBytes, threaded: !opened.isGzip)
         try apply(stream.next, stream.recycle, &run)
+        // Committed with the next input's bytes or by `finish`: a commit rewrites the whole state, so a
+        // rotated set of small archives is not made to pay for one per archive.
         saveRecord(run)
-        try commit()
     }
 
     /// Where one input's reading stands, and what applying its lines needs.
@@ -152,7 +152,6 @@ public final class Tracker {
         var resolver: StampResolver
         /// The input's format once known (the first recognised line settles `.auto`).
         var format: LogFormat
-        var nextCommit: UInt64
         let opened: OpenedInput
     }
 
@@ -203,10 +202,10 @@ public final class Tracker {
                 progress(run.path, run.lineNumber, run.opened.isGzip ? run.opened.raw.position : run.offset, run.opened.size)
             }
             if let e = c.error { try fail(e, &run) }
-            if run.offset >= run.nextCommit && !c.last {  // the last chunk's commit follows anyway
+            uncommittedBytes += c.endOffset - c.startOffset
+            if uncommittedBytes >= settings.commitEveryBytes {
                 saveRecord(run)
                 try commit()
-                run.nextCommit = run.offset + settings.commitEveryBytes
             }
             if c.last { return }
         }
@@ -343,10 +342,13 @@ public final class Tracker {
         try emit(made)
         deltasMade += made.count
         savedSinceChange = true
+        uncommittedBytes = 0
     }
 
     /// Nothing has changed since the last commit (the state on disk is current).
     private var savedSinceChange = false
+    /// Input bytes applied since the last commit (over all inputs).
+    private var uncommittedBytes: UInt64 = 0
 
     /// Final commit: forget records of inputs not seen for many runs, write the state with nothing pending.
     public func finish() throws {
