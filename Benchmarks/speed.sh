@@ -67,6 +67,12 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 rss_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 rss_plain=$(rm -rf "$dir/state"; rss_kib "$bt" track --state "$dir/state" --timezone UTC "$dir/postfix.log")
 rss_gz=$(rm -rf "$dir/state"; rss_kib "$bt" track --state "$dir/state" --timezone UTC "$dir/postfix.log.gz")
+# Flat in bytes: the first 256 MiB, and the same 256 MiB four times over (1 GiB, the same recipients).
+head -c 268435456 "$dir/postfix.log" | sed '$d' >"$dir/quarter.log"
+cat "$dir/quarter.log" "$dir/quarter.log" "$dir/quarter.log" "$dir/quarter.log" >"$dir/quarter4.log"
+rss_quarter=$(rm -rf "$dir/state"; rss_kib "$bt" track --state "$dir/state" --timezone UTC "$dir/quarter.log")
+rss_quarter4=$(rm -rf "$dir/state"; rss_kib "$bt" track --state "$dir/state" --timezone UTC "$dir/quarter4.log")
+rm -f "$dir/quarter.log" "$dir/quarter4.log"
 
 # Allocations per line: a preload counts malloc/calloc/realloc; the difference between a log and the
 # same log twice over, divided by the extra lines, is what each line costs (start-up costs cancel out).
@@ -122,4 +128,6 @@ printf 'ratio track.gz/inflate (target <= 1.15): %s\n' "$(ratio "${t[track_gz]}"
 printf 'rotated set throughput vs one inflate stream (target >= 1.7): %s\n' "$(ratio "${t[inflate]}" "${t[track_rotated]}")"
 printf 'ratio track exim/grep (target <= 1.5): %s\n' "$(ratio "${t[track_exim]}" "${t[grep_exim]}")"
 printf 'peak RSS: plain %s MiB, gzip %s MiB\n' "$((rss_plain / 1024))" "$((rss_gz / 1024))"
+printf 'peak RSS, the first 256 MiB: %s MiB; the same 256 MiB four times (1 GiB, same recipients): %s MiB\n' \
+    "$((rss_quarter / 1024))" "$((rss_quarter4 / 1024))"
 printf 'allocations per line (marginal, track): %s; scanning and counting alone (no deltas): %s\n' "$per_line" "$hot_per_line"
