@@ -19,6 +19,28 @@ static inline int is_to_mark(const unsigned char *p, size_t j) {
 #include <emmintrin.h>
 #endif
 
+/* Hands out the newlines (`lines`) and ": to=" candidates (`hits`) of one block at `i`, in order: each
+   newline closes a line in ends/marks. Returns 1 when `cap` lines are indexed. */
+static inline int take_block(const unsigned char *p, size_t i, unsigned long long lines, unsigned long long hits,
+                             int *ends, int *marks, size_t cap, size_t *k, int *mark) {
+    while (lines | hits) {
+        unsigned first_line = lines ? (unsigned)__builtin_ctzll(lines) : 64;
+        unsigned first_hit = hits ? (unsigned)__builtin_ctzll(hits) : 64;
+        if (first_hit < first_line) {
+            if (*mark < 0 && is_to_mark(p, i + first_hit)) *mark = (int)(i + first_hit);
+            hits &= hits - 1;
+        } else {
+            ends[*k] = (int)(i + first_line);
+            marks[*k] = *mark;
+            *mark = -1;
+            if (++*k == cap) return 1;
+            lines &= lines - 1;
+        }
+    }
+    return 0;
+}
+
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -37,20 +59,7 @@ static size_t index_lines_avx2(const unsigned char *p, size_t n, size_t *at, int
             hits &= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 2)), t));
             if (hits) hits &= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 4)), eq));
         }
-        while (lines | hits) {
-            unsigned first_line = lines ? (unsigned)__builtin_ctz(lines) : 64;
-            unsigned first_hit = hits ? (unsigned)__builtin_ctz(hits) : 64;
-            if (first_hit < first_line) {
-                if (mark < 0 && is_to_mark(p, i + first_hit)) mark = (int)(i + first_hit);
-                hits &= hits - 1;
-            } else {
-                ends[k] = (int)(i + first_line);
-                marks[k] = mark;
-                mark = -1;
-                if (++k == cap) { *at = i; *mark_io = mark; return k; }
-                lines &= lines - 1;
-            }
-        }
+        if (take_block(p, i, lines, hits, ends, marks, cap, &k, &mark)) { *at = i; *mark_io = mark; return k; }
         i += 32;
     }
     *at = i;
@@ -88,20 +97,7 @@ size_t bouncetail_index_lines(const unsigned char *p, size_t n, size_t start, in
             hits &= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 2)), t));
             if (hits) hits &= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 4)), eq));
         }
-        while (lines | hits) {
-            unsigned first_line = lines ? (unsigned)__builtin_ctz(lines) : 32;
-            unsigned first_hit = hits ? (unsigned)__builtin_ctz(hits) : 32;
-            if (first_hit < first_line) {
-                if (mark < 0 && is_to_mark(p, i + first_hit)) mark = (int)(i + first_hit);
-                hits &= hits - 1;
-            } else {
-                ends[k] = (int)(i + first_line);
-                marks[k] = mark;
-                mark = -1;
-                if (++k == cap) return k;
-                lines &= lines - 1;
-            }
-        }
+        if (take_block(p, i, lines, hits, ends, marks, cap, &k, &mark)) return k;
         i += 16;
     }
 #endif

@@ -228,26 +228,9 @@ public final class RuleCache {
         return found
     }
 
-    /// 64-bit hash of the bytes and their count, eight bytes at a time.
+    /// 64-bit hash of the text (ignoring ASCII case, as the rules do).
     @inline(__always)
     static func hash(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(r.count)
-        let raw = UnsafeRawPointer(l.baseAddress!)
-        var i = r.lowerBound
-        while i + 8 <= r.upperBound {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 29
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < r.upperBound {
-            tail |= UInt64(l[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-        return h ^ (h >> 31)
+        ByteKey.hash(l, r, seed: 0x9E37_79B9_7F4A_7C15)
     }
 }

@@ -54,7 +54,7 @@ final class ParallelFileChunks: @unchecked Sendable {
 
     /// The next chunk in file order (scanned here if no helper has it ready); nil after the last.
     func next() -> ScannedChunk? {
-        queue.next { c, k in fill(c, piece: k, scanner: scanner) }
+        queue.next { c, k in self.fill(c, piece: k, scanner: self.scanner) }
     }
 
     /// Gives a chunk back once its outcomes are applied.

@@ -12,7 +12,7 @@ import BounceTailCore
 /// handed out only with `flushPartialLineAtEnd`.
 final class StreamChunks: @unchecked Sendable {
     private let source: ByteSource
-    private let queue: ChunkQueue?
+    private let queue: PieceQueue?
     private let inline: ScannedChunk?
     private let scanner: LineScanner
     private let flush: Bool
@@ -43,14 +43,11 @@ final class StreamChunks: @unchecked Sendable {
         let capacity = chunkBytes + maxLineBytes + 1
         if threaded {
             inline = nil
-            let queue = ChunkQueue(workers: 1, depth: depth, chunkCapacity: capacity)
+            // Pieces without end: the chunk that reaches the end of the input is marked last and ends the queue.
+            let queue = PieceQueue(pieces: .max, ahead: depth, chunkCapacity: capacity)
             self.queue = queue
-            queue.start(0, name: "bouncetail-scan") { [unowned(unsafe) self] in
-                while let c = queue.takeFree(0) {
-                    fill(c)
-                    queue.publish(c)
-                    if c.last { return }
-                }
+            queue.startHelper(name: "bouncetail-scan") { [unowned(unsafe) self] in
+                { c, _ in self.fill(c) }
             }
         } else {
             queue = nil
@@ -62,7 +59,7 @@ final class StreamChunks: @unchecked Sendable {
 
     /// The next chunk in input order; nil after the last.
     func next() -> ScannedChunk? {
-        if let queue { return queue.next() }
+        if let queue { return queue.next(fill: nil) }
         guard !ended || carry != nil, let c = inline else { return nil }
         fill(c)
         return c
