@@ -34,19 +34,19 @@ public final class Tracker {
     private let deltaFile: DeltaFile?
     private let out: OutputStream
     private var pending: [SuppressionDelta] = []
-    /// Called every 65,536 lines of `track` with the input, lines read, the position in the file (compressed
-    /// for gzip) and its size.
+    /// Called after every chunk of `track` (about every MiB) with the input, lines read, the position in the
+    /// file (compressed for gzip) and its size.
     public var onProgress: ((_ path: String, _ lines: Int, _ position: UInt64, _ size: UInt64?) -> Void)?
 
     func appendPending(_ d: SuppressionDelta) { pending.append(d) }
+    /// Reads inputs as scanned chunks (on every core for plain files).
+    private lazy var chunks = ChunkedRead(settings: settings.scan, reader: scan.reader)
     private var events = OutcomeEventParser()
     public var onWarning: (String) -> Void = { printError("bouncetail: \($0)") }
     /// Deltas made in this run (for tests and summaries).
     public private(set) var deltasMade = 0
 
     static let headBytes = 1024
-    /// Threads that scan a plain file besides the applying one: one per further core (at most 7).
-    static let scanHelpers = max(1, min(7, ProcessInfo.processInfo.activeProcessorCount - 1))
     static let tailBytes = 64
 
     public init(stateDirectory: String, settings: TrackSettings, deltasPath: String?, out: OutputStream = OutputStream())
@@ -103,129 +103,65 @@ public final class Tracker {
                                             name: path, run: state.run))
             index = state.inputs.count - 1
         }
-        var run = InputRun(path: path, head: head, index: index, lineNumber: record.map { state.inputs[$0].line } ?? 0,
-                           offset: record.map { state.inputs[$0].offset } ?? 0, tail: knownTail,
-                           resolver: scan.inputState(for: opened).resolver, format: settings.scan.format,
-                           opened: opened)
+        let run = InputRun(path: path, head: head, index: index, opened: opened)
+        var position = InputPosition(
+            lineNumber: record.map { state.inputs[$0].line } ?? 0, offset: record.map { state.inputs[$0].offset } ?? 0,
+            tail: knownTail, resolver: scan.inputState(for: opened).resolver, format: settings.scan.format)
         defer { for w in opened.warnings { onWarning(w) } }
         if settings.events {
-            try trackEvents(from: source, &run)
+            try trackEvents(from: source, run, &position)
             return
         }
-        // Chunks are at most as large as the commit interval, so commits come as often as asked.
-        let chunkBytes = Int(min(1 << 20, settings.commitEveryBytes))
-        // A plain file: its bytes up to its size now, scanned on two threads.
-        if !opened.isGzip, !opened.isStdin, let size = opened.size, size >= run.offset + 2 * UInt64(chunkBytes) {
-            let chunks = ParallelFileChunks(
-                fd: opened.raw.fd, path: path, from: run.offset, to: size, format: run.format,
-                classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
-                helpers: Self.scanHelpers, chunkBytes: chunkBytes, ahead: 3 * (Self.scanHelpers + 1))
-            try apply(chunks.next, chunks.recycle, &run)
-            guard opened.raw.seek(to: run.offset) else {
-                throw InputError.readFailed(path: path, reason: "cannot seek")
-            }
-            source = opened.raw
+        let ledger = self.ledger
+        let file = Array(path.utf8)
+        let maxLine = settings.scan.maxLineBytes
+        let progress = onProgress
+        do {
+            // A plain file may still be written: its unterminated last line waits for the next run. Chunks
+            // are at most as large as the commit interval, so commits come as often as asked.
+            try chunks.read(
+                opened, from: source, position: &position, flushPartialLineAtEnd: opened.isGzip || opened.isStdin,
+                chunkBytes: Int(min(1 << 20, settings.commitEveryBytes)),
+                onOutcome: { o in ledger.apply(o, file: file) { appendPending($0) } },
+                onTooLong: { [onWarning] n in onWarning("\(path):\(n): line longer than \(maxLine) bytes skipped") },
+                afterChunk: { now, bytes in
+                    progress?(path, now.lineNumber, opened.isGzip ? opened.raw.position : now.offset, opened.size)
+                    uncommittedBytes += bytes
+                    if uncommittedBytes >= settings.commitEveryBytes {
+                        saveRecord(run, at: now)
+                        try commit()
+                    }
+                })
+        } catch let e as InputError {
+            // The input failed after the lines applied so far: they are kept, committed with the position
+            // they reached, then the error goes up.
+            saveRecord(run, at: position)
+            try commit()
+            throw e
         }
-        // The rest (all of a gzip file or a pipe, what a plain file gained meanwhile, a last partial line):
-        // scanned on one thread while this one applies; gzip is inflated on a thread of its own and scanned
-        // and applied on this one. A plain file may still be written: its unterminated
-        // last line waits for the next run.
-        let stream = StreamChunks(source: source, offset: run.offset, tail: run.tail,
-                                  flushPartialLineAtEnd: opened.isGzip || opened.isStdin, format: run.format,
-                                  classify: settings.scan.classify, maxLineBytes: settings.scan.maxLineBytes,
-                                  chunkBytes: chunkBytes, threaded: !opened.isGzip)
-        try apply(stream.next, stream.recycle, &run)
         // Committed with the next input's bytes or by `finish`: a commit rewrites the whole state, so a
         // rotated set of small archives is not made to pay for one per archive.
-        saveRecord(run)
+        saveRecord(run, at: position)
     }
 
-    /// Where one input's reading stands, and what applying its lines needs.
+    /// One input being read, and its record.
     struct InputRun {
         let path: String
         let head: [UInt8]
         let index: Int
-        /// Lines and bytes consumed, and the bytes just before that position.
-        var lineNumber: Int
-        var offset: UInt64
-        var tail: [UInt8]
-        var resolver: StampResolver
-        /// The input's format once known (the first recognised line settles `.auto`).
-        var format: LogFormat
         let opened: OpenedInput
     }
 
-    private func saveRecord(_ run: InputRun) {
+    private func saveRecord(_ run: InputRun, at p: InputPosition) {
         state.inputs[run.index] = InputRecord(
-            headHash: Self.hash(run.head), headLength: run.head.count, offset: run.offset, line: run.lineNumber,
-            tailHash: Self.hash(run.tail), tailLength: run.tail.count, name: run.path, run: state.run)
+            headHash: Self.hash(run.head), headLength: run.head.count, offset: p.offset, line: p.lineNumber,
+            tailHash: Self.hash(p.tail), tailLength: p.tail.count, name: run.path, run: state.run)
     }
-
-    /// Applies chunks in input order until the last: outcomes to the ledger, lines and bytes to the input's
-    /// position; commits every `commitEveryBytes`. Stops early where a chunk does not start where the one
-    /// before ended (the file changed under the readers); the caller reads on from `run.offset`.
-    private func apply(_ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> Void, _ run: inout InputRun) throws {
-        let reader = scan.reader
-        let ledger = self.ledger
-        let file = Array(run.path.utf8)
-        let maxLine = settings.scan.maxLineBytes
-        while let c = next() {
-            defer { recycle(c) }
-            if c.startOffset != run.offset {
-                // A piece in which no line starts (a long line runs through it); otherwise the file changed
-                // under the readers, or one failed: the caller reads on from `run.offset`.
-                if c.lineCount == 0 && c.records.isEmpty && c.error == nil && !c.last { continue }
-                return
-            }
-            if c.startFormat == .auto, run.format != .auto, c.format != run.format {
-                // Scanned as `.auto` ahead of knowing the format, and took the other one: scan again as settled.
-                c.rescan(as: run.format, maxLineBytes: settings.scan.maxLineBytes, with: rescanner)
-            }
-            if run.format == .auto { run.format = c.format }
-            let base = run.lineNumber
-            for n in c.tooLong { onWarning("\(run.path):\(base + n): line longer than \(maxLine) bytes skipped") }
-            // In place: a record is a few hundred bytes, not worth copying out.
-            c.records.withUnsafeMutableBufferPointer { records in
-                for i in records.indices {
-                    records[i].outcome.line = base + records[i].line
-                    if records[i].kind.hasTime { records[i].outcome.time = run.resolver.instant(for: records[i].stamp) }
-                    reader.apply(records[i].kind, &records[i].outcome) { o in
-                        ledger.apply(o, file: file) { appendPending($0) }
-                    }
-                }
-            }
-            let before = run.lineNumber
-            run.lineNumber += c.lineCount
-            run.offset = c.endOffset
-            if !c.tail.isEmpty { run.tail = c.tail }
-            if let progress = onProgress, before >> 16 != run.lineNumber >> 16 {
-                progress(run.path, run.lineNumber, run.opened.isGzip ? run.opened.raw.position : run.offset, run.opened.size)
-            }
-            if let e = c.error { try fail(e, &run) }
-            uncommittedBytes += c.endOffset - c.startOffset
-            if uncommittedBytes >= settings.commitEveryBytes {
-                saveRecord(run)
-                try commit()
-            }
-            if c.last { return }
-        }
-    }
-
-    /// The input failed after the lines applied so far: they are kept (committed with the position they
-    /// reached), then the error goes up.
-    private func fail(_ error: any Error, _ run: inout InputRun) throws -> Never {
-        saveRecord(run)
-        try commit()
-        throw error
-    }
-
-    /// The line scanner of rescans (on this thread).
-    private lazy var rescanner = LineScanner(classify: settings.scan.classify)
 
     /// `--events`: outcome JSON Lines from `scan` instead of logs.
-    private func trackEvents(from source: ByteSource, _ run: inout InputRun) throws {
+    private func trackEvents(from source: ByteSource, _ run: InputRun, _ position: inout InputPosition) throws {
         let lines = scan.lines
-        lines.resume(lineNumber: run.lineNumber, offset: run.offset, tail: run.tail)
+        lines.resume(lineNumber: position.lineNumber, offset: position.offset, tail: position.tail)
         lines.flushPartialLineAtEnd = run.opened.isGzip || run.opened.isStdin
         defer { lines.flushPartialLineAtEnd = true }
         let path = run.path
@@ -236,10 +172,10 @@ public final class Tracker {
                 from: source,
                 onLine: { line, number in try trackEvent(line, number: number, path: path) },
                 onTooLong: { [onWarning] number in onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped") })
-            run.lineNumber = lines.lineNumber
-            run.offset = lines.offset
-            run.tail = lines.tail(Self.tailBytes)
-            saveRecord(run)
+            position.lineNumber = lines.lineNumber
+            position.offset = lines.offset
+            position.tail = lines.tail(Self.tailBytes)
+            saveRecord(run, at: position)
             try commit()
             if result != .bytes(0) { break }
         }
