@@ -37,7 +37,7 @@ struct Scan: ParsableCommand {
                         progress.clear()
                         printError("bouncetail: \($0)")
                     },
-                    onProgress: progress.enabled ? { n in progress.update(path, lines: n, position: opened.raw.position) } : nil)
+                    onProgress: progress.enabled ? { n, position in progress.update(path, lines: n, position: position) } : nil)
             }
             try out.write(json.bytes)
         } catch is BrokenPipe {
