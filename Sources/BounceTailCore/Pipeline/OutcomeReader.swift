@@ -16,13 +16,13 @@ public final class OutcomeReader {
 
     @exclusivity(unchecked) public var inFlight: InFlightMessages
     /// Scans the lines of `scan(_:line:state:emit:)` (scanning in parallel uses one `LineScanner` per thread).
-    public let lines: LineScanner
+    public let lineScanner: LineScanner
     /// Bytes of a synthesised outcome (Postfix expiry), reused.
     private var synthetic: [UInt8] = []
 
     public init(classify: Bool = true, inFlightMaxAgeSeconds: Int64 = 10 * 86400) {
         inFlight = InFlightMessages(maxAgeSeconds: inFlightMaxAgeSeconds)
-        lines = LineScanner(classify: classify)
+        lineScanner = LineScanner(classify: classify)
     }
 
     /// Scans one line; calls `emit` for each outcome it yields (none, one, or several for a Postfix expiry).
@@ -34,7 +34,7 @@ public final class OutcomeReader {
         var o = DeliveryOutcome(bytes: l, mta: .postfix)
         o.line = line
         var stamp = LogStamp.placeholder
-        let kind = lines.scan(l, format: &state.format, stamp: &stamp, into: &o)
+        let kind = lineScanner.scan(l, format: &state.format, stamp: &stamp, into: &o)
         if kind.hasTime { o.time = state.resolver.instant(for: stamp) }
         try apply(kind, &o, emit: emit)
     }
@@ -99,7 +99,7 @@ public final class OutcomeReader {
             o.originalRecipient = originalRange
             o.status = .expired
             o.dsn = dsn
-            lines.classify(&o)
+            lineScanner.classify(&o)
             try emit(&o)
         }
     }

@@ -17,10 +17,8 @@ public final class ScannedChunk: @unchecked Sendable {
         public var outcome: DeliveryOutcome
     }
 
-    /// The chunk's bytes: its lines, read or copied in.
+    /// The chunk's bytes: its lines, as read.
     public let storage: UnsafeMutableBufferPointer<UInt8>
-    /// Bytes of `storage` in use.
-    @exclusivity(unchecked) public var used = 0
     @exclusivity(unchecked) public var records: [Record] = []
     /// Chunk line numbers of lines skipped as too long.
     @exclusivity(unchecked) public var tooLong: [Int] = []
@@ -56,7 +54,6 @@ public final class ScannedChunk: @unchecked Sendable {
 
     /// Empties the chunk for refilling (keeps its memory).
     public func reset(format: LogFormat) {
-        used = 0
         records.removeAll(keepingCapacity: true)
         tooLong.removeAll(keepingCapacity: true)
         lineCount = 0
@@ -122,7 +119,7 @@ public final class ScannedChunk: @unchecked Sendable {
         var stop = nl
         if stop > start && bytes[stop - 1] == ASCII.carriageReturn { stop -= 1 }
         let m = mark == Int.min ? LineScanner.unknownMark : mark < 0 || mark >= stop ? -1 : mark - start
-        scan(UnsafeBufferPointer(rebasing: bytes[start..<stop]), line: line, toMark: m, with: scanner, copy: false)
+        scan(UnsafeBufferPointer(rebasing: bytes[start..<stop]), line: line, toMark: m, with: scanner)
     }
 
     /// Scans the stored lines again in `format`, replacing the records (lines too long stay skipped).
@@ -138,29 +135,21 @@ public final class ScannedChunk: @unchecked Sendable {
             if nl - pos <= maxLineBytes {
                 var stop = nl
                 if stop > pos && bytes[stop - 1] == ASCII.carriageReturn { stop -= 1 }
-                scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner, copy: false)
+                scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner)
             }
             pos = nl + 1
         }
     }
 
-    /// Scans line `l` (number `line` in the chunk) and keeps what it yields. `l` must lie in `storage`, or be
-    /// copied there (`copy`) when it yields a record.
+    /// Scans line `l` (number `line` in the chunk, its bytes in `storage`) and keeps what it yields.
     @inline(__always)
     public func scan(_ l: UnsafeBufferPointer<UInt8>, line: Int, toMark: Int = LineScanner.unknownMark,
-                     with scanner: LineScanner, copy: Bool)
+                     with scanner: LineScanner)
     {
         var o = DeliveryOutcome(bytes: l, mta: .postfix)
         var stamp = LogStamp.placeholder
         let kind = scanner.scan(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
         if kind == .none || kind == .recognised { return }
-        if copy {
-            // The outcome's ranges are relative to its line, so the line can move into the chunk.
-            let at = storage.baseAddress! + used
-            at.update(from: l.baseAddress!, count: l.count)
-            used += l.count
-            o.bytes = UnsafeBufferPointer(start: at, count: l.count)
-        }
         records.append(Record(kind: kind, line: line, stamp: stamp, outcome: o))
     }
 }

@@ -120,7 +120,7 @@ final class StreamChunks: @unchecked Sendable {
                 if discarding || used - pos > maxLineBytes {
                     c.tooLong.append(line)
                 } else {
-                    c.scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner, copy: false)
+                    c.scan(UnsafeBufferPointer(rebasing: bytes[pos..<stop]), line: line, with: scanner)
                 }
                 pos = used
                 discarding = false
