@@ -14,8 +14,8 @@ import BounceTailCore
 /// chunk's own buffer, and the outcomes point into it: no byte is copied after the kernel's copy.
 ///
 /// A last line without its newline is left unread (`last` is set on its chunk and `endOffset` is where it
-/// starts), as is anything past `end`: the caller reads on from the final `endOffset` with a line reader.
-/// A line longer than `maxLineBytes` is skipped and counted, as the line reader does.
+/// starts), as is anything past `end`: the caller reads on from the final `endOffset` as a stream (`StreamChunks`).
+/// A line longer than `maxLineBytes` is skipped and counted, as `LineReader` does.
 final class ParallelFileChunks: @unchecked Sendable {
     private let queue: PieceQueue
     private let fd: Int32
@@ -102,7 +102,7 @@ final class ParallelFileChunks: @unchecked Sendable {
         if pos < ownLimit && pos < got {
             // A line starts in the piece but has no newline in what was read.
             if atEnd {
-                // The last line has no newline yet: left for the line reader.
+                // The last line has no newline yet: left for the stream that reads on.
                 c.last = true
             } else {
                 // Longer than the buffer holds past the piece: too long; its end is found further on.

@@ -112,7 +112,7 @@ final class StreamChunks: @unchecked Sendable {
             line += scanned.lines
         }
         if ended {
-            // The last line without newline, when wanted (not after a read error, as the line reader).
+            // The last line without newline, when wanted (not after a read error, as `LineReader`).
             if flush && failure == nil && (pos < used || discarding) {
                 line += 1
                 var stop = used
