@@ -114,6 +114,30 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) th
         #expect(kills > 0)
     }
 
+    @Test func runsOnStdoutPrintEachDeltaOnceAndARunWithNothingNewPrintsNothing() throws {
+        // On stdout deltas are "at least once" only across crashes: a run that ends normally must not leave
+        // its deltas to be printed again by the next run.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("mail.log")
+        let all = syntheticLog(lines: 3000)
+        let lines = all.split(separator: "\n").map(String.init)
+        try (lines[0..<1500].joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        let args = ["track", "--state", dir.appendingPathComponent("st").path] + common + [log.path]
+        let first = try run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try run(args)
+        #expect(again.status == 0 && again.stdout.isEmpty, "a run with nothing new printed: \(again.stdout.prefix(300))")
+        let h = try FileHandle(forWritingTo: log)
+        try h.seekToEnd()
+        try h.write(contentsOf: Data((lines[1500...].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        let second = try run(args)
+        let oneRun = try run(["track", "--state", dir.appendingPathComponent("st-one").path] + common + [log.path])
+        #expect(first.stdout.split(separator: "\n").count > 5)
+        #expect(first.stdout + second.stdout == oneRun.stdout)
+    }
+
     @Test func aSecondProcessOnTheSameStateIsRefused() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -279,12 +279,16 @@ public final class Tracker {
         deltasMade += made.count
         savedSinceChange = true
         uncommittedBytes = 0
+        stateHoldsEmittedDeltas = !made.isEmpty
     }
 
     /// Nothing has changed since the last commit (the state on disk is current).
     private var savedSinceChange = false
     /// Input bytes applied since the last commit (over all inputs).
     private var uncommittedBytes: UInt64 = 0
+    /// The state on disk still lists the last commit's deltas as pending (they are handed out again by the
+    /// next run: a no-op for a deltas file, which skips seqs it has, but a repeat on stdout).
+    private var stateHoldsEmittedDeltas = false
 
     /// Final commit: forget records of inputs not seen for many runs, write the state with nothing pending.
     public func finish() throws {
@@ -292,6 +296,8 @@ public final class Tracker {
         let before = state.inputs.count
         state.inputs.removeAll { run - $0.run > 50 }
         if !savedSinceChange || state.inputs.count != before || !pending.isEmpty { try commit() }
+        // On stdout, a state still listing the deltas just printed would have the next run print them again.
+        if stateHoldsEmittedDeltas && deltaFile == nil { try commit() }
         try out.flush()
     }
 
