@@ -138,6 +138,32 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) th
         #expect(first.stdout + second.stdout == oneRun.stdout)
     }
 
+    @Test func aTruncatedArchiveTrackedAgainCountsItsLinesOnce() throws {
+        // The lines before the damage are kept and committed with the position they reached, so a second run
+        // (the archive still cut short) neither counts them again nor loses them.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 6000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let cut = try run([], shell: "cd '\(dir.path)' && gzip -c mail.log > full.gz && head -c $(( $(stat -c %s full.gz) / 2 )) full.gz > cut.gz")
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let state = dir.appendingPathComponent("st")
+        let args = ["track", "--state", state.path, "--deltas", dir.appendingPathComponent("d.jsonl").path] + common
+            + [dir.appendingPathComponent("cut.gz").path]
+        let first = try run(args)
+        #expect(first.status == 1 && first.stderr.contains("cut.gz: gzip data ends early"), "\(first.stderr)")
+        func counters() throws -> [String] {
+            try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
+                .split(separator: "\n").filter { $0.contains(#""type":"recipient""#) }.map(String.init)
+        }
+        let afterFirst = try counters()
+        let deltas = try String(contentsOf: dir.appendingPathComponent("d.jsonl"), encoding: .utf8)
+        #expect(afterFirst.count > 5 && !deltas.isEmpty)
+        let second = try run(args)
+        #expect(second.status == 1)
+        #expect(try counters() == afterFirst)
+        #expect(try String(contentsOf: dir.appendingPathComponent("d.jsonl"), encoding: .utf8) == deltas)
+    }
+
     @Test func aSecondProcessOnTheSameStateIsRefused() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
