@@ -102,7 +102,11 @@ final class ChunkedRead {
             }
             position.lineNumber += c.lineCount
             position.offset = c.endOffset
-            if !c.tail.isEmpty { position.tail = c.tail }
+            if !c.tail.isEmpty {
+                // Copied, not shared: the chunk's array is refilled in place next time.
+                position.tail.removeAll(keepingCapacity: true)
+                position.tail.append(contentsOf: c.tail)
+            }
             if let e = c.error { throw e }
             try afterChunk(position, c.endOffset - c.startOffset)
             if c.last { return }

@@ -110,7 +110,7 @@ final class ParallelFileChunks: @unchecked Sendable {
                     c.storedLines = firstStored..<pos
                     c.lineCount = line
                     c.endOffset = base + UInt64(pos)
-                    c.tail = tailBefore(pos, in: c, base: base)
+                    setTail(of: c, before: pos, base: base)
                     c.last = true
                     return
                 }
@@ -127,13 +127,17 @@ final class ParallelFileChunks: @unchecked Sendable {
         c.storedLines = firstStored..<pos
         c.lineCount = line
         c.endOffset = base + UInt64(pos)
-        c.tail = tailBefore(pos, in: c, base: base)
+        setTail(of: c, before: pos, base: base)
     }
 
-    /// Up to 64 bytes before index `pos` of the chunk (from the file when the chunk holds fewer).
-    private func tailBefore(_ pos: Int, in c: ScannedChunk, base: UInt64) -> [UInt8] {
-        if pos >= 64 || base == 0 { return Array(c.storage[max(0, pos - 64)..<pos]) }
-        return (try? bytesBefore(base + UInt64(pos))) ?? []
+    /// The chunk's tail: up to 64 bytes before index `pos` (into its kept array; from the file when the chunk
+    /// holds fewer).
+    private func setTail(of c: ScannedChunk, before pos: Int, base: UInt64) {
+        if pos >= 64 || base == 0 {
+            c.tail.append(contentsOf: c.storage[max(0, pos - 64)..<pos])
+        } else {
+            c.tail = (try? bytesBefore(base + UInt64(pos))) ?? []
+        }
     }
 
     /// The offset just past the next newline at or after `offset`, or nil at the end of the range.

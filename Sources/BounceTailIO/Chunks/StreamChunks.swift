@@ -132,11 +132,16 @@ final class StreamChunks: @unchecked Sendable {
         }
         c.lineCount = line
         c.endOffset = offset + UInt64(pos)
-        c.tail = pos >= 64 ? Array(bytes[(pos - 64)..<pos]) : Array((recent + bytes[0..<pos]).suffix(64))
+        if pos >= 64 {
+            c.tail.append(contentsOf: bytes[(pos - 64)..<pos])  // into the kept array: no allocation
+        } else {
+            c.tail = Array((recent + bytes[0..<pos]).suffix(64))
+        }
         c.last = ended
         c.error = failure
         format = c.format
-        recent = c.tail
+        recent.removeAll(keepingCapacity: true)
+        recent.append(contentsOf: c.tail)
         offset += UInt64(pos)
         if !ended && used > pos { carry = (c, pos, used - pos) }
     }
