@@ -118,10 +118,10 @@ public final class Tracker {
         let progress = onProgress
         do {
             // A plain file may still be written: its unterminated last line waits for the next run. Chunks
-            // are at most as large as the commit interval, so commits come as often as asked.
+            // are at most as large as the commit interval (but 4 KiB at least), so commits come as often as asked.
             try chunks.read(
                 opened, from: source, position: &position, flushPartialLineAtEnd: opened.isGzip || opened.isStdin,
-                chunkBytes: Int(min(1 << 20, settings.commitEveryBytes)),
+                chunkBytes: Int(min(1 << 20, max(4096, settings.commitEveryBytes))),
                 onOutcome: { o in ledger.apply(o, file: file) { appendPending($0) } },
                 onTooLong: { [onWarning] n in onWarning("\(path):\(n): line longer than \(maxLine) bytes skipped") },
                 afterChunk: { now, bytes in
