@@ -9,6 +9,8 @@ public struct ScanSettings: Sendable {
     public var maxLineBytes: Int = 64 * 1024
     public var classify = true
     public var inFlightMaxAgeSeconds: Int64 = 10 * 86400
+    /// Count lines where the MTA refused a suppressed address at RCPT (`report`; see `SuppressedReject`).
+    public var findsRejectedAtRCPT = false
 
     public init() {}
 }
@@ -35,52 +37,35 @@ public final class LogScan {
             format: settings.format)
     }
 
-    /// Reads the whole input. Outcomes go to `onOutcome`; over-long lines and gzip notes to `onWarning`.
-    /// Throws the input's error after everything before the damage was handed out.
-    /// `onLine`, when given, sees every line first (for what is not a delivery outcome, such as refusals at RCPT);
-    /// without it the input is read as scanned chunks, on every core for a plain file.
-    /// `onProgress` gets the lines read and the position in the file (compressed for gzip).
+    /// Reads the whole input as scanned chunks (on every core for a plain file). Outcomes go to `onOutcome`;
+    /// over-long lines and gzip notes to `onWarning`; with `findsRejectedAtRCPT` set, the refusals at RCPT of
+    /// suppressed addresses are counted to `onRejectedAtRCPT`. Throws the input's error after everything
+    /// before the damage was handed out. `onProgress` gets the lines read and the position in the file
+    /// (compressed for gzip).
     public func scan(
         _ input: OpenedInput,
-        onLine: ((UnsafeBufferPointer<UInt8>) -> Void)? = nil,
         onOutcome: (inout DeliveryOutcome) throws -> Void,
+        onRejectedAtRCPT: (Int) -> Void = { _ in },
         onWarning: (String) -> Void,
         onProgress: ((_ lines: Int, _ position: UInt64) -> Void)? = nil
     ) throws {
-        var state = inputState(for: input)
+        let state = inputState(for: input)
         defer { for w in input.warnings { onWarning(w) } }
         let maxLine = settings.maxLineBytes
         let path = input.path
-        if onLine == nil {
-            var position = InputPosition(lineNumber: 0, offset: 0, tail: [], resolver: state.resolver, format: state.format)
-            try chunks.read(
-                input, from: input.source, position: &position, flushPartialLineAtEnd: true, chunkBytes: 1 << 20,
-                onOutcome: { o in
-                    outcomes += 1
-                    try onOutcome(&o)
-                },
-                onTooLong: { number in
-                    skippedLines += 1
-                    onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped")
-                },
-                afterChunk: { now, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
-            return
-        }
-        lines.resume(lineNumber: 0, offset: 0)
-        _ = try lines.run(
-            from: input.source,
-            onLine: { line, number in
-                onLine?(line)
-                if number & 0xFFFF == 0 { onProgress?(number, input.raw.position) }
-                try reader.scan(line, line: number, state: &state) { o in
-                    outcomes += 1
-                    try onOutcome(&o)
-                }
+        var position = InputPosition(lineNumber: 0, offset: 0, tail: [], resolver: state.resolver, format: state.format)
+        try chunks.read(
+            input, from: input.source, position: &position, flushPartialLineAtEnd: true, chunkBytes: 1 << 20,
+            onOutcome: { o in
+                outcomes += 1
+                try onOutcome(&o)
             },
             onTooLong: { number in
                 skippedLines += 1
                 onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped")
-            })
+            },
+            onRejectedAtRCPT: onRejectedAtRCPT,
+            afterChunk: { now, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
     }
 
     /// Reads inputs as scanned chunks.

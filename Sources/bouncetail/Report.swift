@@ -26,7 +26,9 @@ struct Report: ParsableCommand {
     var top: Int = 10
 
     func run() throws {
-        let scan = LogScan(settings: input.settings())
+        var settings = input.settings()
+        settings.findsRejectedAtRCPT = true
+        let scan = LogScan(settings: settings)
         let ledger = BounceLedger(policy: policyOptions.policy)
         var report = BounceReport()
         var first: Instant?
@@ -36,13 +38,13 @@ struct Report: ParsableCommand {
             let file = Array(path.utf8)
             try scan.scan(
                 opened,
-                onLine: { line in if SuppressedReject.recipient(in: line) != nil { report.addRejectedAtRCPT() } },
                 onOutcome: { o in
                     if first == nil || o.time < first! { first = o.time }
                     if last == nil || o.time > last! { last = o.time }
                     report.add(o, suppressed: ledger.isSuppressed(o))
                     ledger.apply(o, file: file) { report.add($0) }
                 },
+                onRejectedAtRCPT: { report.addRejectedAtRCPT($0) },
                 onWarning: { printError("bouncetail: \($0)") })
         }
         let out = OutputStream()

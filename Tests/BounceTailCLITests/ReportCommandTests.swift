@@ -35,6 +35,30 @@ import Testing
         #expect(o["first"] as? String == "2026-11-23T10:00:00Z")
     }
 
+    @Test func aLogReadInPiecesOnEveryCoreCountsWhatItsGzipStreamCounts() throws {
+        // Several MiB: a plain file is read in pieces on every core, the gzip as one stream; refusals at RCPT
+        // are counted on the scanning threads, so both must find every one of them.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let repeats = 9000
+        try String(repeating: Self.log.replacingOccurrences(of: "\n\n", with: "\n"), count: repeats)
+            .write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        #expect(try run([], shell: "cd '\(dir.path)' && gzip -c mail.log > mail.log.gz").status == 0)
+        var reports: [[String: Any]] = []
+        for name in ["mail.log", "mail.log.gz"] {
+            let r = try run(["report", "--json", "--timezone", "UTC", "--year", "2026", dir.appendingPathComponent(name).path])
+            #expect(r.status == 0, "\(r.stderr)")
+            reports.append(try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]))
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("mail.log").path)[.size] as? Int
+        #expect((size ?? 0) > 3 << 20)
+        for o in reports {
+            #expect((o["rejected"] as? [String: Int])?["refused_at_rcpt"] == repeats)
+            #expect((o["outcomes"] as? [String: Int])?["delivered"] == repeats)
+        }
+        #expect(NSDictionary(dictionary: reports[0]).isEqual(to: reports[1]))
+    }
+
     @Test func textReportNamesEverySection() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

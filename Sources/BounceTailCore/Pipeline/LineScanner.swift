@@ -10,6 +10,8 @@ public enum ScannedKind: UInt8, Sendable {
     case removed
     /// Postfix qmgr expired the message (queue id, host and stamp filled in).
     case expired
+    /// The MTA refused a recipient at RCPT because it is on bouncetail's exported list (only when asked).
+    case rejectedAtRCPT
 
     /// The line's stamp must be resolved to a time.
     public var hasTime: Bool { self == .delivery || self == .expired }
@@ -24,9 +26,12 @@ public final class LineScanner {
     private let classifier: OutcomeClassifier?
     /// Text rules of recently seen diagnostics (per scanner: it is not shared between threads).
     let ruleCache = RuleCache()
+    /// Lines that are no outcome are also checked for a refusal at RCPT of a suppressed address (`report`).
+    let findsRejectedAtRCPT: Bool
 
-    public init(classify: Bool = true) {
+    public init(classify: Bool = true, findsRejectedAtRCPT: Bool = false) {
         classifier = classify ? OutcomeClassifier.shared : nil
+        self.findsRejectedAtRCPT = findsRejectedAtRCPT
     }
 
     /// Scans one line in the given format; `.auto` becomes the format of the first line recognised.
@@ -35,6 +40,16 @@ public final class LineScanner {
     public func scan(
         _ l: UnsafeBufferPointer<UInt8>, toMark: Int = LineScanner.unknownMark, format: inout LogFormat,
         stamp: inout LogStamp, into o: inout DeliveryOutcome
+    ) -> ScannedKind {
+        let kind = scanFormat(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
+        if kind == .none, findsRejectedAtRCPT, SuppressedReject.recipient(in: l) != nil { return .rejectedAtRCPT }
+        return kind
+    }
+
+    @inline(__always)
+    private func scanFormat(
+        _ l: UnsafeBufferPointer<UInt8>, toMark: Int, format: inout LogFormat, stamp: inout LogStamp,
+        into o: inout DeliveryOutcome
     ) -> ScannedKind {
         switch format {
         case .postfix:

@@ -46,7 +46,7 @@ public final class OutcomeReader {
         rethrows
     {
         switch kind {
-        case .none, .recognised:
+        case .none, .recognised, .rejectedAtRCPT:
             return
         case .delivery:
             if o.mta == .postfix {

@@ -22,6 +22,8 @@ public final class ScannedChunk: @unchecked Sendable {
     @exclusivity(unchecked) public var records: [Record] = []
     /// Chunk line numbers of lines skipped as too long.
     @exclusivity(unchecked) public var tooLong: [Int] = []
+    /// Lines that were refusals at RCPT of a suppressed address (counted only when the scanner looks for them).
+    public var rejectedAtRCPT = 0
     /// Complete lines the chunk covers (scanned or skipped).
     public var lineCount = 0
     /// Input offsets of the first line and just past the last line.
@@ -56,6 +58,7 @@ public final class ScannedChunk: @unchecked Sendable {
     public func reset(format: LogFormat) {
         records.removeAll(keepingCapacity: true)
         tooLong.removeAll(keepingCapacity: true)
+        rejectedAtRCPT = 0
         lineCount = 0
         startOffset = 0
         endOffset = 0
@@ -126,6 +129,7 @@ public final class ScannedChunk: @unchecked Sendable {
     public func rescan(as format: LogFormat, maxLineBytes: Int, with scanner: LineScanner) {
         guard let range = storedLines else { return }
         records.removeAll(keepingCapacity: true)
+        rejectedAtRCPT = 0
         self.format = format
         let bytes = UnsafeBufferPointer(storage)
         var pos = range.lowerBound
@@ -150,6 +154,10 @@ public final class ScannedChunk: @unchecked Sendable {
         var stamp = LogStamp.placeholder
         let kind = scanner.scan(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
         if kind == .none || kind == .recognised { return }
+        if kind == .rejectedAtRCPT {
+            rejectedAtRCPT += 1
+            return
+        }
         records.append(Record(kind: kind, line: line, stamp: stamp, outcome: o))
     }
 }

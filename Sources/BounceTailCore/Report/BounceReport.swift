@@ -87,7 +87,7 @@ public struct BounceReport {
         }
     }
 
-    public mutating func addRejectedAtRCPT() { rejectedAtRCPT += 1 }
+    public mutating func addRejectedAtRCPT(_ count: Int = 1) { rejectedAtRCPT += count }
 
     public mutating func add(_ d: SuppressionDelta) {
         suppressions["\(d.action.rawValue) \(d.why.rawValue)", default: 0] += 1

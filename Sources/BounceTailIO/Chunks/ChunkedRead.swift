@@ -33,7 +33,8 @@ final class ChunkedRead {
     /// Threads that scan a plain file besides the applying one: one per further core (at most 7).
     static let scanHelpers = max(1, min(7, ProcessInfo.processInfo.activeProcessorCount - 1))
     /// Scans a chunk again in a settled format (on the consumer's thread).
-    private lazy var rescanner = LineScanner(classify: settings.classify)
+    private lazy var rescanner = LineScanner(classify: settings.classify,
+                                             findsRejectedAtRCPT: settings.findsRejectedAtRCPT)
 
     init(settings: ScanSettings, reader: OutcomeReader) {
         self.settings = settings
@@ -42,11 +43,13 @@ final class ChunkedRead {
 
     /// Reads `opened` (its bytes from `source`, which starts at `position.offset`) to the end. `onOutcome`
     /// gets the outcomes in order, `onTooLong` the numbers of skipped lines, `afterChunk` the position after
-    /// each chunk (for commits and progress). A read error is thrown after every line before it was handed
-    /// out, with `position` where those lines end.
+    /// each chunk (for commits and progress), `onRejectedAtRCPT` the refusals counted in it (with
+    /// `findsRejectedAtRCPT`). A read error is thrown after every line before it was handed out, with
+    /// `position` where those lines end.
     func read(
         _ opened: OpenedInput, from source: ByteSource, position: inout InputPosition, flushPartialLineAtEnd: Bool,
         chunkBytes: Int, onOutcome: (inout DeliveryOutcome) throws -> Void, onTooLong: (Int) -> Void,
+        onRejectedAtRCPT: (Int) -> Void = { _ in },
         afterChunk: (_ position: InputPosition, _ bytes: UInt64) throws -> Void
     ) throws {
         var source = source
@@ -54,9 +57,10 @@ final class ChunkedRead {
             let helpers = Self.scanHelpers
             let chunks = ParallelFileChunks(
                 fd: opened.raw.fd, path: opened.path, from: position.offset, to: size, format: position.format,
-                classify: settings.classify, maxLineBytes: settings.maxLineBytes, helpers: helpers,
+                classify: settings.classify, findsRejectedAtRCPT: settings.findsRejectedAtRCPT,
+                maxLineBytes: settings.maxLineBytes, helpers: helpers,
                 chunkBytes: chunkBytes, ahead: 3 * (helpers + 1))
-            try apply(chunks.next, chunks.recycle, &position, onOutcome, onTooLong, afterChunk)
+            try apply(chunks.next, chunks.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, afterChunk)
             guard opened.raw.seek(to: position.offset) else {
                 throw InputError.readFailed(path: opened.path, reason: "cannot seek")
             }
@@ -64,9 +68,10 @@ final class ChunkedRead {
         }
         let stream = StreamChunks(
             source: source, offset: position.offset, tail: position.tail, flushPartialLineAtEnd: flushPartialLineAtEnd,
-            format: position.format, classify: settings.classify, maxLineBytes: settings.maxLineBytes,
+            format: position.format, classify: settings.classify, findsRejectedAtRCPT: settings.findsRejectedAtRCPT,
+            maxLineBytes: settings.maxLineBytes,
             chunkBytes: chunkBytes, threaded: !opened.isGzip)
-        try apply(stream.next, stream.recycle, &position, onOutcome, onTooLong, afterChunk)
+        try apply(stream.next, stream.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, afterChunk)
     }
 
     /// Applies chunks in input order until the last. Stops early where a chunk does not start where the one
@@ -75,7 +80,7 @@ final class ChunkedRead {
     private func apply(
         _ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> Void, _ position: inout InputPosition,
         _ onOutcome: (inout DeliveryOutcome) throws -> Void, _ onTooLong: (Int) -> Void,
-        _ afterChunk: (InputPosition, UInt64) throws -> Void
+        _ onRejectedAtRCPT: (Int) -> Void, _ afterChunk: (InputPosition, UInt64) throws -> Void
     ) throws {
         let reader = self.reader
         while let c = next() {
@@ -92,6 +97,7 @@ final class ChunkedRead {
             if position.format == .auto { position.format = c.format }
             let base = position.lineNumber
             for n in c.tooLong { onTooLong(base + n) }
+            if c.rejectedAtRCPT > 0 { onRejectedAtRCPT(c.rejectedAtRCPT) }
             // In place: a record is a few hundred bytes, not worth copying out.
             try c.records.withUnsafeMutableBufferPointer { records in
                 for i in records.indices {

@@ -30,7 +30,7 @@ final class ParallelFileChunks: @unchecked Sendable {
 
     /// `helpers` threads scan besides the consumer (one per further core).
     init(fd: Int32, path: String, from start: UInt64, to end: UInt64, format: LogFormat, classify: Bool,
-         maxLineBytes: Int, helpers: Int = 1, chunkBytes: Int = 1 << 20, ahead: Int = 6)
+         findsRejectedAtRCPT: Bool = false, maxLineBytes: Int, helpers: Int = 1, chunkBytes: Int = 1 << 20, ahead: Int = 6)
     {
         self.fd = fd
         self.path = path
@@ -39,12 +39,12 @@ final class ParallelFileChunks: @unchecked Sendable {
         self.chunkBytes = chunkBytes
         self.maxLineBytes = maxLineBytes
         self.format = format
-        scanner = LineScanner(classify: classify)
+        scanner = LineScanner(classify: classify, findsRejectedAtRCPT: findsRejectedAtRCPT)
         let pieces = Int((end - start + UInt64(chunkBytes) - 1) / UInt64(chunkBytes))
         queue = PieceQueue(pieces: pieces, ahead: ahead, chunkCapacity: chunkBytes + maxLineBytes + 2)
         for h in 0..<helpers {
             queue.startHelper(name: "bouncetail-scan-\(h)") { [unowned(unsafe) self] in
-                let scanner = LineScanner(classify: classify)
+                let scanner = LineScanner(classify: classify, findsRejectedAtRCPT: findsRejectedAtRCPT)
                 return { c, k in self.fill(c, piece: k, scanner: scanner) }
             }
         }

@@ -30,7 +30,8 @@ final class StreamChunks: @unchecked Sendable {
     private var carry: (chunk: ScannedChunk, at: Int, count: Int)? = nil
 
     init(source: ByteSource, offset: UInt64, tail: [UInt8], flushPartialLineAtEnd: Bool, format: LogFormat,
-         classify: Bool, maxLineBytes: Int, chunkBytes: Int = 1 << 20, threaded: Bool = true, depth: Int = 3)
+         classify: Bool, findsRejectedAtRCPT: Bool = false, maxLineBytes: Int, chunkBytes: Int = 1 << 20,
+         threaded: Bool = true, depth: Int = 3)
     {
         self.source = source
         self.offset = offset
@@ -39,7 +40,7 @@ final class StreamChunks: @unchecked Sendable {
         self.format = format
         self.maxLineBytes = maxLineBytes
         self.chunkBytes = chunkBytes
-        scanner = LineScanner(classify: classify)
+        scanner = LineScanner(classify: classify, findsRejectedAtRCPT: findsRejectedAtRCPT)
         let capacity = chunkBytes + maxLineBytes + 1
         if threaded {
             inline = nil
