@@ -15,10 +15,11 @@ public struct ScanSettings: Sendable {
     public init() {}
 }
 
-/// Reads inputs one after the other into outcomes: opener → line reader → scanners → classifier.
+/// Reads inputs one after the other into outcomes: opener → chunks scanned on every core → outcomes in order.
 public final class LogScan {
     public let settings: ScanSettings
     public let reader: OutcomeReader
+    /// A line reader for what is read line by line (`track --events`, `follow`).
     public let lines: LineReader
     public private(set) var outcomes = 0
     public private(set) var skippedLines = 0
