@@ -337,13 +337,6 @@ struct MinHeap {
 extension BounceLedger.Recipient {
     /// `,"hard":N,"soft":N,"first_bounce":T,"last_bounce":T`, as the state file and `list` both write them.
     public func appendCounters(to j: inout JSONBuffer) {
-        j.raw(",\"hard\":")
-        j.int(hard)
-        j.raw(",\"soft\":")
-        j.int(soft)
-        j.raw(",\"first_bounce\":")
-        SuppressionDelta.appendInstant(firstBounce, &j)
-        j.raw(",\"last_bounce\":")
-        SuppressionDelta.appendInstant(lastBounce, &j)
+        SuppressionDelta.appendCounters(hard: hard, soft: soft, firstBounce: firstBounce, lastBounce: lastBounce, to: &j)
     }
 }

@@ -53,14 +53,7 @@ public struct SuppressionDelta: Equatable, Sendable {
         j.string(why.rawValue)
         j.raw(",\"reason\":")
         if let reason { j.string(reason) } else { j.null() }
-        j.raw(",\"hard\":")
-        j.int(hard)
-        j.raw(",\"soft\":")
-        j.int(soft)
-        j.raw(",\"first_bounce\":")
-        Self.appendInstant(firstBounce, &j)
-        j.raw(",\"last_bounce\":")
-        Self.appendInstant(lastBounce, &j)
+        Self.appendCounters(hard: hard, soft: soft, firstBounce: firstBounce, lastBounce: lastBounce, to: &j)
         j.raw(",\"until\":")
         Self.appendInstant(until, &j)
         j.raw(",\"file\":")
@@ -68,6 +61,19 @@ public struct SuppressionDelta: Equatable, Sendable {
         j.raw(",\"line\":")
         if let line { j.int(line) } else { j.null() }
         j.raw("}\n")
+    }
+
+    /// `,"hard":N,"soft":N,"first_bounce":T,"last_bounce":T`, as deltas, the state file and `list` write them.
+    public static func appendCounters(hard: Int, soft: Int, firstBounce: Instant?, lastBounce: Instant?,
+                                      to j: inout JSONBuffer) {
+        j.raw(",\"hard\":")
+        j.int(hard)
+        j.raw(",\"soft\":")
+        j.int(soft)
+        j.raw(",\"first_bounce\":")
+        appendInstant(firstBounce, &j)
+        j.raw(",\"last_bounce\":")
+        appendInstant(lastBounce, &j)
     }
 
     public static func appendInstant(_ t: Instant?, _ j: inout JSONBuffer) {
