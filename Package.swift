@@ -15,8 +15,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CBytes"),
+        // The DEFLATE decoder gzip archives are read with (zlib still checks their CRC-32).
+        .target(name: "CInflate"),
         .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
-        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib"], swiftSettings: strict),
+        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib", "CInflate"], swiftSettings: strict),
         .executableTarget(
             name: "bouncetail",
             dependencies: [
@@ -34,7 +36,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
-        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CInflate", "CZlib"], swiftSettings: strict),
         .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailTestSupport"], swiftSettings: strict),
     ]
 )

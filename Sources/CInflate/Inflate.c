@@ -1,0 +1,452 @@
+#include <stdlib.h>
+#include <string.h>
+#include "CInflate.h"
+
+/* Why a decoder of our own: zlib's inflate took 2 CPU-seconds per GiB of log, as much as all of scanning and
+   tracking. This one decodes with a 64-bit bit buffer refilled a word at a time, one table look-up for most
+   codes, and matches copied eight bytes at a time; it stops only between symbols, so its state is small. */
+
+#define WINDOW 32768
+#define BUF_BYTES (WINDOW + (1 << 20))
+/* Room a symbol may need: a 258-byte match copied in 8-byte steps. */
+#define OUT_SLACK 288
+/* Input a block header or symbol may need, while more input is to come. */
+#define IN_MARGIN 1024
+/* Input the fast loop needs: one 8-byte load per symbol. */
+#define FAST_IN 16
+
+#define LIT_BITS 11
+#define DIST_BITS 8
+
+/* A table entry: code length (bits 0-3), extra bits (4-7), flags (8-12), value (16-31). */
+#define E_LEN(e) ((e) & 15u)
+#define E_EXTRA(e) (((e) >> 4) & 15u)
+#define E_VALUE(e) ((e) >> 16)
+#define F_LITERAL 0x100u
+#define F_LENGTH 0x200u
+#define F_END 0x400u
+#define F_LONG 0x800u /* the code is longer than the table: decode it bit by bit */
+#define F_BAD 0x1000u /* no code, or a symbol the format does not allow */
+
+enum { S_BLOCK_HEADER, S_STORED, S_HUFFMAN, S_DONE, S_FAILED };
+
+struct bt_inflater {
+    uint64_t bitbuf;
+    unsigned bitcnt;
+    int state;
+    int final_block;
+    uint32_t stored_left;
+    size_t pos;   /* where output continues; buf[0..<pos] is history */
+    size_t taken; /* output before this has been handed out */
+    const char *error;
+    uint32_t lit[1u << LIT_BITS];
+    uint32_t dist[1u << DIST_BITS];
+    /* For codes longer than a table: how many codes of each length, and the symbols in code order. */
+    uint16_t lit_count[16], lit_sym[288];
+    uint16_t dist_count[16], dist_sym[32];
+    uint8_t buf[BUF_BYTES];
+};
+
+static const uint16_t length_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                                         31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const uint8_t length_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                         2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const uint16_t dist_base[30] = {1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
+                                       193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+/* What a literal/length symbol decodes to, code length left out. */
+static uint32_t lit_entry(unsigned sym) {
+    if (sym < 256) return F_LITERAL | ((uint32_t)sym << 16);
+    if (sym == 256) return F_END;
+    if (sym < 286) return F_LENGTH | ((uint32_t)length_base[sym - 257] << 16) | ((uint32_t)length_extra[sym - 257] << 4);
+    return F_BAD;
+}
+
+static uint32_t dist_entry(unsigned sym) {
+    if (sym < 30) return ((uint32_t)dist_base[sym] << 16) | ((uint32_t)dist_extra[sym] << 4);
+    return F_BAD;
+}
+
+static unsigned reverse_bits(unsigned code, unsigned len) {
+    unsigned r = 0;
+    for (unsigned i = 0; i < len; i++) {
+        r = (r << 1) | (code & 1);
+        code >>= 1;
+    }
+    return r;
+}
+
+/* Builds a decoding table for the canonical code of `lens`. An incomplete code is refused unless allowed and it
+   is a single one-bit code (as zlib allows); a code with no symbols at all gives a table of F_BAD, for the
+   caller to judge. Returns 0, or -1 for an over-subscribed or refused code. */
+static int build_table(const uint8_t *lens, unsigned n, uint32_t *table, unsigned tbits, uint16_t *count, uint16_t *sym,
+                       uint32_t (*entry)(unsigned), int allow_incomplete) {
+    uint16_t offs[17];
+    memset(count, 0, 16 * sizeof(uint16_t));
+    for (unsigned s = 0; s < n; s++) count[lens[s]]++;
+    count[0] = 0;
+    unsigned max = 15;
+    while (max > 0 && count[max] == 0) max--;
+    unsigned size = 1u << tbits;
+    if (max == 0) {
+        for (unsigned i = 0; i < size; i++) table[i] = F_BAD;
+        return 0;
+    }
+    int left = 1;
+    for (unsigned len = 1; len <= 15; len++) {
+        left <<= 1;
+        left -= count[len];
+        if (left < 0) return -1;
+    }
+    if (left > 0) {
+        if (!(allow_incomplete && max == 1)) return -1;
+        for (unsigned i = 0; i < size; i++) table[i] = F_BAD;
+    }
+    offs[1] = 0;
+    for (unsigned len = 1; len < 16; len++) offs[len + 1] = offs[len] + count[len];
+    for (unsigned s = 0; s < n; s++)
+        if (lens[s]) sym[offs[lens[s]]++] = (uint16_t)s;
+    unsigned code = 0, k = 0;
+    for (unsigned len = 1; len <= max; len++) {
+        for (unsigned i = 0; i < count[len]; i++, k++, code++) {
+            unsigned r = reverse_bits(code, len);
+            if (len <= tbits) {
+                uint32_t e = entry(sym[k]) | len;
+                for (unsigned j = r; j < size; j += 1u << len) table[j] = e;
+            } else {
+                table[r & (size - 1)] = F_LONG;
+            }
+        }
+        code <<= 1;
+    }
+    return 0;
+}
+
+/* Decodes a code longer than its table one bit at a time (codes this long are rare by construction). */
+static uint32_t decode_long(uint64_t bits, const uint16_t *count, const uint16_t *sym, uint32_t (*entry)(unsigned)) {
+    int code = 0, first = 0, index = 0;
+    for (unsigned len = 1; len <= 15; len++) {
+        code |= (int)(bits & 1);
+        bits >>= 1;
+        int c = count[len];
+        if (code - first < c) return entry(sym[index + code - first]) | len;
+        index += c;
+        first += c;
+        first <<= 1;
+        code <<= 1;
+    }
+    return F_BAD;
+}
+
+bt_inflater *bt_inflater_new(void) {
+    bt_inflater *s = malloc(sizeof *s);
+    if (s) bt_inflater_reset(s);
+    return s;
+}
+
+void bt_inflater_free(bt_inflater *s) { free(s); }
+
+void bt_inflater_reset(bt_inflater *s) {
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+    s->state = S_BLOCK_HEADER;
+    s->final_block = 0;
+    s->stored_left = 0;
+    s->pos = 0;
+    s->taken = 0;
+    s->error = NULL;
+}
+
+const uint8_t *bt_inflater_output(const bt_inflater *s, size_t *count) {
+    *count = s->pos - s->taken;
+    return s->buf + s->taken;
+}
+
+void bt_inflater_take(bt_inflater *s, size_t count) { s->taken += count; }
+
+const char *bt_inflater_error(const bt_inflater *s) { return s->error ? s->error : "no error"; }
+
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v; /* little-endian machines only, as deflate's bit order is */
+}
+
+/* Copies a match of `length` bytes from `dist` back; the caller leaves OUT_SLACK bytes of room. */
+static inline uint8_t *copy_match(uint8_t *out, unsigned dist, unsigned length) {
+    const uint8_t *src = out - dist;
+    uint8_t *end = out + length;
+    if (dist >= 8) {
+        do {
+            memcpy(out, src, 8);
+            out += 8;
+            src += 8;
+        } while (out < end);
+    } else if (dist == 1) {
+        memset(out, *src, length);
+    } else {
+        while (out < end) *out++ = *src++;
+    }
+    return end;
+}
+
+int bt_inflate(bt_inflater *s, const uint8_t *in0, size_t in_len, int last, size_t *consumed) {
+    const uint8_t *in = in0, *in_end = in0 + in_len;
+    uint64_t bitbuf = s->bitbuf;
+    unsigned bitcnt = s->bitcnt;
+    unsigned overread = 0; /* zero bytes made up past the end of the last input */
+    int result;
+    *consumed = 0;
+    if (s->state == S_DONE) return BT_INFLATE_END;
+    if (s->state == S_FAILED) return BT_INFLATE_CORRUPT;
+    if (BUF_BYTES - s->pos <= OUT_SLACK) {
+        if (s->taken < s->pos) return BT_INFLATE_OUTPUT_FULL;
+        size_t keep = s->pos < WINDOW ? s->pos : WINDOW;
+        memmove(s->buf, s->buf + s->pos - keep, keep);
+        s->pos = keep;
+        s->taken = keep;
+    }
+    uint8_t *const buf = s->buf;
+    uint8_t *out = buf + s->pos;
+    uint8_t *const out_limit = buf + BUF_BYTES - OUT_SLACK;
+
+#define CONSUME(n) (bitbuf >>= (n), bitcnt -= (n))
+#define BITS(n) ((unsigned)(bitbuf & ((1ull << (n)) - 1)))
+    /* Fills the bit buffer to at least 57 bits a byte at a time, making up zeros past the end of the input. */
+#define REFILL_SLOW()                                                                                                  \
+    while (bitcnt <= 56) {                                                                                             \
+        uint64_t b_;                                                                                                   \
+        if (in < in_end) b_ = *in++;                                                                                   \
+        else {                                                                                                         \
+            b_ = 0;                                                                                                    \
+            overread++;                                                                                                \
+        }                                                                                                              \
+        bitbuf |= b_ << bitcnt;                                                                                        \
+        bitcnt += 8;                                                                                                   \
+    }
+    /* Fills the bit buffer to 56..63 bits with one load; the bits above bitcnt are the stream's next bits. */
+#define REFILL_FAST()                                                                                                  \
+    do {                                                                                                               \
+        bitbuf |= load64(in) << bitcnt;                                                                                \
+        in += (63 - bitcnt) >> 3;                                                                                      \
+        bitcnt |= 56;                                                                                                  \
+    } while (0)
+#define FAIL(msg)                                                                                                      \
+    do {                                                                                                               \
+        s->error = (msg);                                                                                              \
+        goto failed;                                                                                                   \
+    } while (0)
+    /* One literal/length symbol, and its distance if it has one; needs 48 bits in the buffer. */
+#define DECODE_SYMBOL()                                                                                                \
+    do {                                                                                                               \
+        uint32_t e = s->lit[bitbuf & ((1u << LIT_BITS) - 1)];                                                          \
+        if (__builtin_expect(e & F_LONG, 0)) e = decode_long(bitbuf, s->lit_count, s->lit_sym, lit_entry);             \
+        if (e & F_LITERAL) {                                                                                           \
+            CONSUME(E_LEN(e));                                                                                         \
+            *out++ = (uint8_t)E_VALUE(e);                                                                              \
+        } else if (e & F_LENGTH) {                                                                                     \
+            CONSUME(E_LEN(e));                                                                                         \
+            unsigned extra_ = E_EXTRA(e);                                                                              \
+            unsigned length_ = E_VALUE(e) + (unsigned)(bitbuf & ((1u << extra_) - 1));                                 \
+            CONSUME(extra_);                                                                                           \
+            uint32_t d_ = s->dist[bitbuf & ((1u << DIST_BITS) - 1)];                                                   \
+            if (__builtin_expect(d_ & F_LONG, 0)) d_ = decode_long(bitbuf, s->dist_count, s->dist_sym, dist_entry);    \
+            if (d_ & F_BAD) FAIL("invalid distance code");                                                             \
+            CONSUME(E_LEN(d_));                                                                                        \
+            extra_ = E_EXTRA(d_);                                                                                      \
+            unsigned dist_ = E_VALUE(d_) + (unsigned)(bitbuf & ((1u << extra_) - 1));                                  \
+            CONSUME(extra_);                                                                                           \
+            if (dist_ > (size_t)(out - buf)) FAIL("invalid distance too far back");                                    \
+            out = copy_match(out, dist_, length_);                                                                     \
+        } else if (e & F_END) {                                                                                        \
+            CONSUME(E_LEN(e));                                                                                         \
+            s->state = S_BLOCK_HEADER;                                                                                 \
+        } else {                                                                                                       \
+            FAIL("invalid literal/length code");                                                                       \
+        }                                                                                                              \
+    } while (0)
+
+    uint8_t *out_real = out; /* output made only of real input bits, for when the input proves truncated */
+    for (;;) {
+        out_real = out;
+        switch (s->state) {
+        case S_BLOCK_HEADER: {
+            if (s->final_block) {
+                if (overread * 8 > bitcnt) goto truncated;
+                in -= (bitcnt >> 3) - overread; /* hand back whole bytes the buffer read ahead */
+                overread = 0;
+                bitbuf = 0;
+                bitcnt = 0;
+                s->state = S_DONE;
+                result = BT_INFLATE_END;
+                goto pause;
+            }
+            if (!last && (size_t)(in_end - in) < IN_MARGIN) {
+                result = BT_INFLATE_NEED_INPUT;
+                goto pause;
+            }
+            REFILL_SLOW();
+            s->final_block = (int)BITS(1);
+            unsigned type = (unsigned)(bitbuf >> 1) & 3;
+            CONSUME(3);
+            if (type == 0) {
+                CONSUME(bitcnt & 7);
+                REFILL_SLOW();
+                unsigned len = BITS(16), nlen = (unsigned)(bitbuf >> 16) & 0xffff;
+                CONSUME(32);
+                if (overread * 8 > bitcnt) goto truncated;
+                if (len != (~nlen & 0xffff)) FAIL("invalid stored block lengths");
+                in -= (bitcnt >> 3) - overread;
+                overread = 0;
+                bitbuf = 0;
+                bitcnt = 0;
+                s->stored_left = len;
+                s->state = S_STORED;
+            } else if (type == 1) {
+                uint8_t lens[288];
+                memset(lens, 8, 144);
+                memset(lens + 144, 9, 112);
+                memset(lens + 256, 7, 24);
+                memset(lens + 280, 8, 8);
+                build_table(lens, 288, s->lit, LIT_BITS, s->lit_count, s->lit_sym, lit_entry, 0);
+                memset(lens, 5, 32);
+                build_table(lens, 32, s->dist, DIST_BITS, s->dist_count, s->dist_sym, dist_entry, 0);
+                s->state = S_HUFFMAN;
+            } else if (type == 2) {
+                static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+                REFILL_SLOW();
+                unsigned nlit = BITS(5) + 257;
+                CONSUME(5);
+                unsigned ndist = BITS(5) + 1;
+                CONSUME(5);
+                unsigned ncode = BITS(4) + 4;
+                CONSUME(4);
+                if (nlit > 286 || ndist > 30) FAIL("too many length or distance symbols");
+                uint8_t clens[19] = {0};
+                for (unsigned i = 0; i < ncode; i++) {
+                    REFILL_SLOW();
+                    clens[order[i]] = (uint8_t)BITS(3);
+                    CONSUME(3);
+                }
+                uint32_t ctable[1u << 7];
+                uint16_t ccount[16], csym[19];
+                if (build_table(clens, 19, ctable, 7, ccount, csym, lit_entry, 0) != 0) FAIL("invalid code lengths set");
+                uint8_t lens[286 + 30];
+                unsigned n = 0;
+                while (n < nlit + ndist) {
+                    REFILL_SLOW();
+                    uint32_t e = ctable[BITS(7)];
+                    if (e & F_BAD) FAIL("invalid code lengths set");
+                    CONSUME(E_LEN(e));
+                    unsigned sym = E_VALUE(e); /* code-length symbols are below 256: entries of literals */
+                    if (sym < 16) {
+                        lens[n++] = (uint8_t)sym;
+                        continue;
+                    }
+                    unsigned repeat, value = 0;
+                    if (sym == 16) {
+                        if (n == 0) FAIL("invalid bit length repeat");
+                        value = lens[n - 1];
+                        repeat = 3 + BITS(2);
+                        CONSUME(2);
+                    } else if (sym == 17) {
+                        repeat = 3 + BITS(3);
+                        CONSUME(3);
+                    } else {
+                        repeat = 11 + BITS(7);
+                        CONSUME(7);
+                    }
+                    if (n + repeat > nlit + ndist) FAIL("invalid bit length repeat");
+                    while (repeat--) lens[n++] = (uint8_t)value;
+                }
+                if (overread * 8 > bitcnt) goto truncated;
+                if (lens[256] == 0) FAIL("invalid code -- missing end-of-block");
+                if (build_table(lens, nlit, s->lit, LIT_BITS, s->lit_count, s->lit_sym, lit_entry, 1) != 0)
+                    FAIL("invalid literal/lengths set");
+                if (build_table(lens + nlit, ndist, s->dist, DIST_BITS, s->dist_count, s->dist_sym, dist_entry, 1) != 0)
+                    FAIL("invalid distances set");
+                s->state = S_HUFFMAN;
+            } else {
+                FAIL("invalid block type");
+            }
+            if (overread * 8 > bitcnt) goto truncated;
+            break;
+        }
+        case S_STORED: {
+            while (s->stored_left > 0) {
+                size_t n = s->stored_left;
+                if ((size_t)(in_end - in) < n) n = (size_t)(in_end - in);
+                if ((size_t)(buf + BUF_BYTES - out) < n) n = (size_t)(buf + BUF_BYTES - out);
+                if (n == 0) {
+                    if (out == buf + BUF_BYTES) result = BT_INFLATE_OUTPUT_FULL;
+                    else if (last) goto truncated;
+                    else result = BT_INFLATE_NEED_INPUT;
+                    goto pause;
+                }
+                memcpy(out, in, n);
+                out += n;
+                in += n;
+                s->stored_left -= (uint32_t)n;
+            }
+            s->state = S_BLOCK_HEADER;
+            break;
+        }
+        case S_HUFFMAN: {
+            while (in_end - in >= FAST_IN && out < out_limit && s->state == S_HUFFMAN) {
+                REFILL_FAST();
+                DECODE_SYMBOL();
+            }
+            if (s->state != S_HUFFMAN) break;
+            if (out >= out_limit) {
+                result = BT_INFLATE_OUTPUT_FULL;
+                goto pause;
+            }
+            if (!last && (size_t)(in_end - in) < IN_MARGIN) {
+                result = BT_INFLATE_NEED_INPUT;
+                goto pause;
+            }
+            /* The last few bytes of the input: one symbol at a time, zeros made up past the end. */
+            REFILL_SLOW();
+            DECODE_SYMBOL();
+            if (overread * 8 > bitcnt) goto truncated;
+            break;
+        }
+        case S_DONE:
+            result = BT_INFLATE_END;
+            goto pause;
+        default:
+            s->error = s->error ? s->error : "decoder failed";
+            goto failed;
+        }
+    }
+
+truncated:
+    s->state = S_FAILED;
+    s->error = "unexpected end of data";
+    s->pos = (size_t)(out_real - buf);
+    *consumed = in_len;
+    return BT_INFLATE_TRUNCATED;
+failed:
+    if (overread * 8 > bitcnt) goto truncated;
+    s->state = S_FAILED;
+    s->pos = (size_t)(out - buf);
+    *consumed = (size_t)(in - in0);
+    return BT_INFLATE_CORRUPT;
+pause:
+    /* Keep only a partial byte in the bit buffer, so whatever the caller passes next follows on. */
+    in -= (bitcnt >> 3) - overread;
+    bitcnt &= 7;
+    bitbuf &= (1ull << bitcnt) - 1;
+    s->bitbuf = bitbuf;
+    s->bitcnt = bitcnt;
+    s->pos = (size_t)(out - buf);
+    *consumed = (size_t)(in - in0);
+    return result;
+#undef CONSUME
+#undef BITS
+#undef REFILL_SLOW
+#undef REFILL_FAST
+#undef FAIL
+#undef DECODE_SYMBOL
+}

@@ -1,0 +1,31 @@
+#ifndef BOUNCETAIL_CINFLATE_H
+#define BOUNCETAIL_CINFLATE_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* A streaming decoder of raw DEFLATE (RFC 1951) that writes into its own buffer, which also holds the 32 KiB of
+   history matches refer to. The gzip wrapper around it (header, CRC, members) is the caller's. */
+
+enum {
+    BT_INFLATE_NEED_INPUT = 1,  /* call again with the unconsumed bytes and what follows them */
+    BT_INFLATE_OUTPUT_FULL = 2, /* take all output, then call again */
+    BT_INFLATE_END = 3,         /* the stream ended; *consumed stops at its last byte */
+    BT_INFLATE_CORRUPT = -1,    /* bt_inflater_error says what */
+    BT_INFLATE_TRUNCATED = -2   /* the input ended inside the stream */
+};
+
+typedef struct bt_inflater bt_inflater;
+
+bt_inflater *bt_inflater_new(void);
+void bt_inflater_free(bt_inflater *s);
+/* Starts a new stream: no history, no pending output. */
+void bt_inflater_reset(bt_inflater *s);
+/* Decodes from in[0..<in_len]; `last` says no input follows these bytes. *consumed is how many of them are used:
+   whatever is not must be passed again. While more input is to come, the last ~1 KiB of `in` is left unconsumed
+   (so that a block header never has to be resumed half-read). */
+int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_t *consumed);
+/* Output decoded and not yet taken. */
+const uint8_t *bt_inflater_output(const bt_inflater *s, size_t *count);
+void bt_inflater_take(bt_inflater *s, size_t count);
+const char *bt_inflater_error(const bt_inflater *s);
+#endif
