@@ -22,7 +22,7 @@ public struct OpenedInput {
     public let raw: FileSource
 
     /// Warnings the source collected (gzip trailing garbage).
-    public var warnings: [String] { (source as? ReadAheadSource)?.warnings ?? (source as? GzipSource)?.warnings ?? [] }
+    public var warnings: [String] { (source as? GzipSource)?.warnings ?? [] }
 }
 
 /// Opens `path` (or `-` for stdin) and chooses plain or gzip by the first two bytes (`1f 8b`), not by name.
@@ -62,8 +62,8 @@ public enum InputOpener {
         magic.removeLast(2 - got)
         let raw = FileSource(path: path, fd: fd, ownsDescriptor: !isStdin, prefix: magic)
         let gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-        // Gzip is inflated on a thread of its own, ahead of the scanner.
-        let source: ByteSource = gzip ? ReadAheadSource(GzipSource(raw: raw)) : raw
+        // Gzip is inflated where it is read: by the chunk reader's own thread for `track`, `scan` and `report`.
+        let source: ByteSource = gzip ? GzipSource(raw: raw) : raw
         return OpenedInput(
             path: path, source: source, isGzip: gzip, isStdin: isStdin, modificationTime: mtime, size: size, raw: raw)
     }

@@ -47,11 +47,11 @@ private func describe(_ kind: ScannedKind, _ o: DeliveryOutcome, line: Int) -> S
 }
 
 /// The reference: one line reader, one scanner, in order.
-private func sequential(_ path: String) throws -> Reading {
+private func sequential(_ path: String, flush: Bool = false) throws -> Reading {
     var reading = Reading()
     let opened = try InputOpener.open(path)
     let lines = LineReader(maxLineBytes: maxLine)
-    lines.flushPartialLineAtEnd = false
+    lines.flushPartialLineAtEnd = flush
     let scanner = LineScanner()
     var format = LogFormat.auto
     _ = try lines.run(
@@ -109,17 +109,31 @@ private func collect(_ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> V
     @Test func aStreamHandedOverInChunksMakesWhatOneReaderMakes() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // Ends: a partial last line, and one that is the end of an over-long line (flushed or left).
         let path = dir.appendingPathComponent("mail.log").path
+        let longEnd = dir.appendingPathComponent("long-end.log").path
         try Data(awkwardLog(seed: 9, count: 3000, partialEnd: true)).write(to: URL(fileURLWithPath: path))
-        let expected = try sequential(path)
-        for chunkBytes in [100, 500, 20000] {
-            for threaded in [true, false] {
-                var got = Reading()
-                let stream = StreamChunks(source: try InputOpener.open(path).source, offset: 0, tail: [],
-                                          flushPartialLineAtEnd: false, format: .auto, classify: true,
-                                          maxLineBytes: maxLine, chunkBytes: chunkBytes, threaded: threaded)
-                collect(stream.next, stream.recycle, into: &got)
-                #expect(got == expected, "chunks of \(chunkBytes), threaded \(threaded)")
+        let zStart = awkwardLog(seed: 10, count: 3000, partialEnd: false).count
+        try Data(awkwardLog(seed: 10, count: 3000, partialEnd: false) + Array(repeating: UInt8(ascii: "z"), count: 5000))
+            .write(to: URL(fileURLWithPath: longEnd))
+        for file in [path, longEnd] {
+            for flush in [false, true] {
+                let expected = try sequential(file, flush: flush)
+                for chunkBytes in [100, 500, 20000] {
+                    var got = Reading()
+                    let stream = StreamChunks(source: try InputOpener.open(file).source, offset: 0, tail: [],
+                                              flushPartialLineAtEnd: flush, format: .auto, classify: true,
+                                              maxLineBytes: maxLine, chunkBytes: chunkBytes, ahead: 1 + chunkBytes % 4)
+                    collect(stream.next, stream.recycle, into: &got)
+                    if file == longEnd && !flush {
+                        // Both stop at the start of the unfinished over-long line or past what they dropped of
+                        // it (which depends on how much each had read when it grew too long).
+                        #expect(got.records == expected.records && got.tooLong == expected.tooLong && got.lines == expected.lines)
+                        #expect(got.offset >= UInt64(zStart) && got.offset <= UInt64(zStart + 5000) && expected.offset >= UInt64(zStart))
+                    } else {
+                        #expect(got == expected, "\(file): chunks of \(chunkBytes), flush \(flush)")
+                    }
+                }
             }
         }
     }

@@ -68,11 +68,14 @@ public final class ScannedChunk: @unchecked Sendable {
         last = false
         error = nil
         storedLines = nil
+        storedFirstLine = 1
     }
 
     /// Where the chunk's complete lines lie in `storage`, when it holds all of them (not only the lines that
     /// yielded records), so they can be scanned again.
     public var storedLines: Range<Int>? = nil
+    /// The number in the chunk of the first stored line (2 when the chunk starts with the end of an over-long line).
+    public var storedFirstLine = 1
 
     /// Line ends and `: to=` marks of the batch being scanned (see `scanLines`).
     private let ends = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 512)
@@ -133,7 +136,7 @@ public final class ScannedChunk: @unchecked Sendable {
         self.format = format
         let bytes = UnsafeBufferPointer(storage)
         var pos = range.lowerBound
-        var line = 0
+        var line = storedFirstLine - 1
         while pos < range.upperBound, let nl = ByteSearch.first(ASCII.newline, in: bytes, pos..<range.upperBound) {
             line += 1
             if nl - pos <= maxLineBytes {

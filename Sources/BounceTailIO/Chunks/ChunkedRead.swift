@@ -25,8 +25,7 @@ public struct InputPosition {
 ///
 /// A plain file is read up to its size now in pieces scanned on every core (`ParallelFileChunks`); the rest
 /// (all of a gzip file or a pipe, what a plain file gained meanwhile, a last partial line) as a stream
-/// (`StreamChunks`): scanned on its own thread for a pipe or a file, on the consumer's for gzip, whose
-/// inflating already keeps a thread busy.
+/// (`StreamChunks`): read, or inflated, in order on one thread, and scanned by whichever thread is free.
 final class ChunkedRead {
     let settings: ScanSettings
     let reader: OutcomeReader
@@ -70,7 +69,7 @@ final class ChunkedRead {
             source: source, offset: position.offset, tail: position.tail, flushPartialLineAtEnd: flushPartialLineAtEnd,
             format: position.format, classify: settings.classify, findsRejectedAtRCPT: settings.findsRejectedAtRCPT,
             maxLineBytes: settings.maxLineBytes,
-            chunkBytes: chunkBytes, threaded: !opened.isGzip)
+            chunkBytes: chunkBytes)
         try apply(stream.next, stream.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, afterChunk)
     }
 
