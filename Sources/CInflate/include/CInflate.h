@@ -28,4 +28,8 @@ int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_
 const uint8_t *bt_inflater_output(const bt_inflater *s, size_t *count);
 void bt_inflater_take(bt_inflater *s, size_t count);
 const char *bt_inflater_error(const bt_inflater *s);
+
+/* Adds a prefix of p[0..<n] to *crc (a CRC-32 as zlib's crc32 keeps it) with vector instructions, and returns how
+   many bytes it took: a multiple of 16, or 0 when the processor lacks them or n < 64. The caller does the rest. */
+size_t bt_crc32_fold(uint32_t *crc, const uint8_t *p, size_t n);
 #endif
