@@ -8,7 +8,7 @@
 
 #define WINDOW 32768
 #define BUF_BYTES (WINDOW + (1 << 20))
-/* Room a symbol may need: a 258-byte match copied in 8-byte steps. */
+/* Room a symbol may need: a 258-byte match copied in 16-byte steps. */
 #define OUT_SLACK 288
 /* Input a block header or symbol may need, while more input is to come. */
 #define IN_MARGIN 1024
@@ -173,11 +173,18 @@ static inline uint64_t load64(const uint8_t *p) {
     return v; /* little-endian machines only, as deflate's bit order is */
 }
 
-/* Copies a match of `length` bytes from `dist` back; the caller leaves OUT_SLACK bytes of room. */
+/* Copies a match of `length` bytes from `dist` back, in steps as wide as the distance allows (overshooting
+   the end: the caller leaves OUT_SLACK bytes of room). */
 static inline uint8_t *copy_match(uint8_t *out, unsigned dist, unsigned length) {
     const uint8_t *src = out - dist;
     uint8_t *end = out + length;
-    if (dist >= 8) {
+    if (dist >= 16) {
+        do {
+            memcpy(out, src, 16);
+            out += 16;
+            src += 16;
+        } while (out < end);
+    } else if (dist >= 8) {
         do {
             memcpy(out, src, 8);
             out += 8;
