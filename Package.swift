@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "bouncetail-bench",
             dependencies: [
-                "BounceTailCore", "BounceTailIO", "BounceTailTestSupport",
+                "BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
