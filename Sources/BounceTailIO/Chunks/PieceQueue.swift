@@ -1,8 +1,8 @@
 import BounceTailCore
 import Foundation
 
-/// Pieces of one input scanned by helper threads (and by the consumer, when it helps), applied by the consumer
-/// in order. A stream, which must be read in order, has one helper and a consumer that does not help.
+/// Pieces of one file scanned by helper threads and by the consumer, applied by the consumer in order. (A
+/// stream, which must be read in order, has its own queue in `StreamChunks`.)
 ///
 /// Whoever is free claims the next piece: the consumer applies a chunk when the next one in order is ready and
 /// scans a piece itself when it is not, so every core scans and none waits while there is work (with a
@@ -78,9 +78,9 @@ final class PieceQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next chunk in order, scanning pieces on this thread (with `fill`, when given) while it is not
-    /// ready; nil after the last.
-    func next(fill: ((ScannedChunk, Int) -> Void)?) -> ScannedChunk? {
+    /// The next chunk in order, scanning pieces on this thread with `fill` while it is not ready; nil after the
+    /// last.
+    func next(fill: (ScannedChunk, Int) -> Void) -> ScannedChunk? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -91,7 +91,7 @@ final class PieceQueue: @unchecked Sendable {
                 condition.broadcast()  // a claim may have waited for room ahead
                 return c
             }
-            if let fill, let (k, c) = claimLocked(waiting: false) {
+            if let (k, c) = claimLocked(waiting: false) {
                 condition.unlock()
                 fill(c, k)
                 condition.lock()
