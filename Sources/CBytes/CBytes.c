@@ -113,3 +113,75 @@ size_t bouncetail_index_lines(const unsigned char *p, size_t n, size_t start, in
     }
     return k;
 }
+
+/* Both searches look at 16 bytes at a time for the few bytes that matter and settle those one by one: field
+   values in logs run to tens of bytes, and a byte-at-a-time loop over them was a tenth of scanning. */
+
+size_t bouncetail_field_end(const unsigned char *p, size_t i, size_t end) {
+    int in_quote = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    while (i + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)));
+        while (m) {
+            size_t j = i + (size_t)__builtin_ctz(m);
+            if (p[j] == '"') in_quote = !in_quote;
+            else if (!in_quote && (j + 1 == end || p[j + 1] == ' ')) return j;
+            m &= m - 1;
+        }
+        i += 16;
+    }
+#endif
+    for (; i < end; i++) {
+        if (p[i] == '"') in_quote = !in_quote;
+        else if (p[i] == ',' && !in_quote && (i + 1 == end || p[i + 1] == ' ')) return i;
+    }
+    return end;
+}
+
+long bouncetail_bracket_end(const unsigned char *p, size_t i, size_t end) {
+    int in_quote = 0;
+    size_t j = i + 1;
+#if defined(__SSE2__)
+    const __m128i gt = _mm_set1_epi8('>'), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    while (j + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, quote)), _mm_cmpeq_epi8(v, backslash)));
+        size_t next = j + 16;
+        while (m) {
+            size_t k = j + (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            if (in_quote) {
+                if (p[k] == '\\') {
+                    next = k + 2; /* the escaped byte may be any of the three: look again after it */
+                    break;
+                }
+                if (p[k] == '"') in_quote = 0;
+            } else if (p[k] == '"') {
+                in_quote = 1;
+            } else if (p[k] == '>') {
+                return (long)k;
+            }
+        }
+        j = next;
+    }
+#endif
+    while (j < end) {
+        unsigned char b = p[j];
+        if (in_quote) {
+            if (b == '\\') {
+                j += 2;
+                continue;
+            }
+            if (b == '"') in_quote = 0;
+        } else if (b == '"') {
+            in_quote = 1;
+        } else if (b == '>') {
+            return (long)j;
+        }
+        j++;
+    }
+    return -1;
+}

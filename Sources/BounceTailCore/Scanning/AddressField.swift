@@ -1,44 +1,21 @@
+import CBytes
+
 /// Reads mail addresses as logs print them: `<local@domain>`, bare `local@domain`, and quoted local parts
 /// that may hold spaces, commas, `<`, `>` or escaped quotes (`<"john, >doe"@example.net>`).
 enum AddressField {
     /// Parses `<...>` starting at `i` (which holds `<`). Returns the inside range and the index after `>`.
     /// Quoted parts are skipped whole, so a `>` inside quotes does not end the address.
     static func bracketed(_ l: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> (Range<Int>, Int)? {
-        guard i < end, l[i] == ASCII.lessThan else { return nil }
-        var j = i + 1
-        var inQuote = false
-        while j < end {
-            let b = l[j]
-            if inQuote {
-                if b == ASCII.backslash {
-                    j += 2
-                    continue
-                }
-                if b == ASCII.quote { inQuote = false }
-            } else if b == ASCII.quote {
-                inQuote = true
-            } else if b == ASCII.greaterThan {
-                return ((i + 1)..<j, j + 1)
-            }
-            j += 1
-        }
-        return nil
+        guard i < end, l[i] == ASCII.lessThan, let base = l.baseAddress else { return nil }
+        let j = bouncetail_bracket_end(base, i, end)
+        guard j >= 0 else { return nil }
+        return ((i + 1)..<j, j + 1)
     }
 
     /// A bare value up to `, ` (Postfix field separator) or the end of the line.
     static func bare(_ l: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> Range<Int> {
-        var j = i
-        var inQuote = false
-        while j < end {
-            let b = l[j]
-            if b == ASCII.quote {
-                inQuote.toggle()
-            } else if !inQuote, b == ASCII.comma, j + 1 == end || l[j + 1] == ASCII.space {
-                break
-            }
-            j += 1
-        }
-        return i..<j
+        guard i < end, let base = l.baseAddress else { return i..<max(i, end) }
+        return i..<bouncetail_field_end(base, i, end)
     }
 
     /// Whether the bytes look like an address (an `@` and no pipe, file or `:fail:` prefix).

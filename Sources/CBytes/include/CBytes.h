@@ -10,4 +10,12 @@ const void *bouncetail_memrchr(const void *s, int c, size_t n);
    the first ": to=" in it in marks[k] (-1 if none). At most `cap` lines; returns how many were indexed. The next
    call starts after ends[k-1]. Bytes after the last newline are not a line. Indices fit 31 bits (chunks are small). */
 size_t bouncetail_index_lines(const unsigned char *p, size_t n, size_t start, int *ends, int *marks, size_t cap);
+
+/* Where a Postfix field value starting at p[i] ends: the first ',' followed by ' ' (or by the end) outside double
+   quotes, or `end`. */
+size_t bouncetail_field_end(const unsigned char *p, size_t i, size_t end);
+
+/* Where the address opened by '<' at p[i] closes: the index of the first '>' outside double quotes (a backslash
+   inside quotes escapes the next byte), or -1 when p[i+1..<end] has none. */
+long bouncetail_bracket_end(const unsigned char *p, size_t i, size_t end);
 #endif
