@@ -1,4 +1,5 @@
 @testable import BounceTailCore
+import BounceTailTestSupport
 import Testing
 
 @Suite struct ByteKeyedTableTests {
@@ -47,5 +48,25 @@ import Testing
         #expect(t.key(slot) == bytes("mx1\u{0}4qz0x1\u{0}bob@example.net"))
         let missing = line.withUnsafeBufferPointer { l in t.insertLowered(l, nil, 4..<10, hash: 2, value: 8) }
         #expect(t.key(missing) == bytes("\u{0}4qz0x1"))
+    }
+
+    /// Slots in key order, as state files list them: by bytes, a prefix before its extensions, whatever the
+    /// insertion order and removals (keys sharing their first eight bytes, empty keys and NUL bytes included).
+    @Test func slotsInKeyOrderFollowTheKeyBytes() {
+        var t = ByteKeyedTable<Int>()
+        var rng = SplitMix64(state: 11)
+        var live: [[UInt8]: Int32] = [:]
+        let stems = ["", "a", "user1234", "user1234@", "user12345@example.net", "\u{0}mx1\u{0}q", "zz"].map(bytes)
+        for i in 0..<3000 {
+            var key = stems[Int(rng.next() % UInt64(stems.count))]
+            for _ in 0..<Int(rng.next() % 4) { key.append([0, 0x2e, 0x61, 0x7a, 0xff][Int(rng.next() % 5)]) }
+            if live[key] == nil { live[key] = t.insert(key: key, hash: ByteKey.hash(key), value: i) }
+            if rng.next() % 3 == 0, let victim = live.keys.randomElement(using: &rng) {
+                t.remove(live[victim]!)
+                live[victim] = nil
+            }
+        }
+        let want = live.keys.sorted { ByteKey.precedes($0, $1) }
+        #expect(t.slotsInKeyOrder().map { t.key($0) } == want)
     }
 }

@@ -199,6 +199,21 @@ public final class BounceLedger {
             .sorted { ByteKey.precedes($0.key, $1.key) }
     }
 
+    /// Every recipient with a counter or a suppression in address order, its key valid during `body` (nothing
+    /// is copied: state saves go through here).
+    public func forEachRecipientInKeyOrder(_ body: (UnsafeBufferPointer<UInt8>, Recipient) throws -> Void) rethrows {
+        for slot in recipients.slotsInKeyOrder() {
+            try recipients.withKey(slot) { try body($0, recipients.values[Int(slot)]!) }
+        }
+    }
+
+    /// Every message-recipient pair in flight in key order (`host \0 queueid \0 recipient`, as `snapshotPairs`).
+    public func forEachPairInKeyOrder(_ body: (UnsafeBufferPointer<UInt8>, Pair) throws -> Void) rethrows {
+        for slot in pairs.slotsInKeyOrder() {
+            try pairs.withKey(slot) { try body($0, pairs.values[Int(slot)]!) }
+        }
+    }
+
     /// Restores one recipient from a state file.
     public func restore(recipient key: [UInt8], _ r: Recipient) {
         let slot = recipients.insert(key: key, hash: ByteKey.hash(key), value: r)

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A table keyed by byte strings that can be looked up straight from bytes in a log line, without building
 /// a key: hashes lead to chains of slots whose stored keys are compared byte for byte.
 ///
@@ -138,6 +146,34 @@ struct ByteKeyedTable<Value> {
 
     /// Live slots, in slot order.
     var liveSlots: [Int32] { (0..<Int32(values.count)).filter { values[Int($0)] != nil } }
+
+    /// Live slots in byte order of their keys (a prefix first), so a state file's order never depends on the
+    /// table's history. Slot numbers are sorted by the keys' first eight bytes and the arena is compared only on
+    /// ties: sorting copies of keys and values retained and released every element on every move (most of the
+    /// time a state save took).
+    func slotsInKeyOrder() -> [Int32] {
+        var entries: [(prefix: UInt64, slot: Int32)] = []
+        entries.reserveCapacity(count)
+        arena.withUnsafeBufferPointer { a in
+            for s in 0..<values.count where values[s] != nil {
+                var prefix: UInt64 = 0
+                let n = min(8, Int(keyLength[s]))
+                for k in 0..<8 { prefix = prefix << 8 | (k < n ? UInt64(a[keyStart[s] + k]) : 0) }
+                entries.append((prefix, Int32(s)))
+            }
+            entries.sort { x, y in
+                if x.prefix != y.prefix { return x.prefix < y.prefix }
+                let (i, j) = (Int(x.slot), Int(y.slot))
+                let (m, n) = (Int(keyLength[i]), Int(keyLength[j]))
+                if m > 8 && n > 8, let base = a.baseAddress {
+                    let c = memcmp(base + keyStart[i] + 8, base + keyStart[j] + 8, min(m, n) - 8)
+                    if c != 0 { return c < 0 }
+                }
+                return m < n
+            }
+        }
+        return entries.map(\.slot)
+    }
 
     @inline(__always)
     private func bucket(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }

@@ -180,7 +180,7 @@ public final class StateStore {
             j.raw("}\n")
             records += 1
         }
-        for (key, r) in ledger.snapshotRecipients {
+        ledger.forEachRecipientInKeyOrder { key, r in
             j.raw("{\"type\":\"recipient\",")
             Self.putBytes("recipient", key, &j)
             r.appendCounters(to: &j)
@@ -201,14 +201,16 @@ public final class StateStore {
             j.raw("}\n")
             records += 1
         }
-        for (key, p) in ledger.snapshotPairs {
-            let parts = key.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false).map(Array.init)
+        ledger.forEachPairInKeyOrder { key, p in
+            // host \0 queue id \0 recipient
+            let z1 = key.firstIndex(of: 0) ?? key.count
+            let z2 = key[min(z1 + 1, key.count)...].firstIndex(of: 0) ?? key.count
             j.raw("{\"type\":\"pair\",")
-            Self.putBytes("host", parts[0], &j)
+            Self.putBytes("host", UnsafeBufferPointer(rebasing: key[0..<z1]), &j)
             j.byte(ASCII.comma)
-            Self.putBytes("queue_id", parts[1], &j)
+            Self.putBytes("queue_id", UnsafeBufferPointer(rebasing: key[min(z1 + 1, z2)..<z2]), &j)
             j.byte(ASCII.comma)
-            Self.putBytes("recipient", parts[2], &j)
+            Self.putBytes("recipient", UnsafeBufferPointer(rebasing: key[min(z2 + 1, key.count)...]), &j)
             j.raw(",\"hard\":")
             j.raw(p.countedHard ? "true" : "false")
             j.raw(",\"last_seen\":")
@@ -260,12 +262,16 @@ public final class StateStore {
 
     /// A key as a JSON string when it is UTF-8 (as nearly always), else as hex under `NAME_hex`.
     static func putBytes(_ name: StaticString, _ bytes: [UInt8], _ j: inout JSONBuffer) {
+        bytes.withUnsafeBufferPointer { putBytes(name, $0, &j) }
+    }
+
+    static func putBytes(_ name: StaticString, _ bytes: UnsafeBufferPointer<UInt8>, _ j: inout JSONBuffer) {
         j.byte(ASCII.quote)
         j.raw(name)
         // Plain ASCII (nearly every address) needs no validating String.
         if bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil {
             j.raw("\":")
-            bytes.withUnsafeBufferPointer { j.string($0, 0..<$0.count) }
+            j.string(bytes, 0..<bytes.count)
         } else {
             j.raw("_hex\":\"")
             for b in bytes {
