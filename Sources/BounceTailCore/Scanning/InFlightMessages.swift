@@ -122,8 +122,7 @@ public struct InFlightMessages {
 
     /// The messages in flight: key (`host \0 queueid`), pending recipients, last seen (for state files).
     public var snapshot: [(key: [UInt8], pending: [Pending], lastSeen: Int64)] {
-        messages.liveSlots.map { (messages.key($0), pendingList($0), messages.values[Int($0)]!.lastSeen) }
-            .sorted { ByteKey.precedes($0.key, $1.key) }
+        messages.slotsInKeyOrder().map { (messages.key($0), pendingList($0), messages.values[Int($0)]!.lastSeen) }
     }
 
     /// Restores one message from a state file.

@@ -189,14 +189,12 @@ public final class BounceLedger {
 
     /// Every recipient with a counter or a suppression, sorted by address (stable state files).
     public var snapshotRecipients: [(key: [UInt8], record: Recipient)] {
-        recipients.liveSlots.map { (recipients.key($0), recipients.values[Int($0)]!) }
-            .sorted { ByteKey.precedes($0.key, $1.key) }
+        recipients.slotsInKeyOrder().map { (recipients.key($0), recipients.values[Int($0)]!) }
     }
 
     /// Every message-recipient pair in flight.
     public var snapshotPairs: [(key: [UInt8], pair: Pair)] {
-        pairs.liveSlots.map { (pairs.key($0), pairs.values[Int($0)]!) }
-            .sorted { ByteKey.precedes($0.key, $1.key) }
+        pairs.slotsInKeyOrder().map { (pairs.key($0), pairs.values[Int($0)]!) }
     }
 
     /// Every recipient with a counter or a suppression in address order, its key valid during `body` (nothing
