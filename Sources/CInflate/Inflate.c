@@ -78,19 +78,24 @@ static inline uint32_t with_length(uint32_t e, unsigned len) {
     return (e & F_BAD) ? e : e + len + (len << 8);
 }
 
-static unsigned reverse_bits(unsigned code, unsigned len) {
-    unsigned r = 0;
-    for (unsigned i = 0; i < len; i++) {
-        r = (r << 1) | (code & 1);
-        code >>= 1;
-    }
-    return r;
+/* `code`'s low `len` bits in reverse order (deflate sends Huffman codes most significant bit first). */
+static inline unsigned reverse_bits(unsigned code, unsigned len) {
+    static const uint8_t rev8[256] = {
+#define R2(n) n, n + 2 * 64, n + 1 * 64, n + 3 * 64
+#define R4(n) R2(n), R2(n + 2 * 16), R2(n + 1 * 16), R2(n + 3 * 16)
+#define R6(n) R4(n), R4(n + 2 * 4), R4(n + 1 * 4), R4(n + 3 * 4)
+        R6(0), R6(2), R6(1), R6(3)
+#undef R2
+#undef R4
+#undef R6
+    };
+    return ((unsigned)rev8[code & 0xff] << 8 | rev8[(code >> 8) & 0xff]) >> (16 - len);
 }
 
 /* Builds a decoding table for the canonical code of `lens`. An incomplete code is refused unless allowed and it
    is a single one-bit code (as zlib allows); a code with no symbols at all gives a table of F_BAD, for the
    caller to judge. Returns 0, or -1 for an over-subscribed or refused code. */
-static int build_table(const uint8_t *lens, unsigned n, uint32_t *table, unsigned tbits, uint16_t *count, uint16_t *sym,
+static inline __attribute__((always_inline)) int build_table(const uint8_t *lens, unsigned n, uint32_t *table, unsigned tbits, uint16_t *count, uint16_t *sym,
                        uint32_t (*entry)(unsigned), int allow_incomplete) {
     uint16_t offs[17];
     memset(count, 0, 16 * sizeof(uint16_t));
