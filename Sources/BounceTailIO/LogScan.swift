@@ -66,7 +66,7 @@ public final class LogScan {
                 onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped")
             },
             onRejectedAtRCPT: onRejectedAtRCPT,
-            afterChunk: { now, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
+            afterChunk: { now, _, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
     }
 
     /// Reads inputs as scanned chunks.

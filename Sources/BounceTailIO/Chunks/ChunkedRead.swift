@@ -42,14 +42,14 @@ final class ChunkedRead {
 
     /// Reads `opened` (its bytes from `source`, which starts at `position.offset`) to the end. `onOutcome`
     /// gets the outcomes in order, `onTooLong` the numbers of skipped lines, `afterChunk` the position after
-    /// each chunk (for commits and progress), `onRejectedAtRCPT` the refusals counted in it (with
+    /// each chunk, its bytes and whether the input may end there (for commits and progress), `onRejectedAtRCPT` the refusals counted in it (with
     /// `findsRejectedAtRCPT`). A read error is thrown after every line before it was handed out, with
     /// `position` where those lines end.
     func read(
         _ opened: OpenedInput, from source: ByteSource, position: inout InputPosition, flushPartialLineAtEnd: Bool,
         chunkBytes: Int, onOutcome: (inout DeliveryOutcome) throws -> Void, onTooLong: (Int) -> Void,
         onRejectedAtRCPT: (Int) -> Void = { _ in },
-        afterChunk: (_ position: InputPosition, _ bytes: UInt64) throws -> Void
+        afterChunk: (_ position: InputPosition, _ bytes: UInt64, _ last: Bool) throws -> Void
     ) throws {
         var source = source
         if !opened.isGzip, !opened.isStdin, let size = opened.size, size >= position.offset + 2 * UInt64(chunkBytes) {
@@ -79,7 +79,7 @@ final class ChunkedRead {
     private func apply(
         _ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> Void, _ position: inout InputPosition,
         _ onOutcome: (inout DeliveryOutcome) throws -> Void, _ onTooLong: (Int) -> Void,
-        _ onRejectedAtRCPT: (Int) -> Void, _ afterChunk: (InputPosition, UInt64) throws -> Void
+        _ onRejectedAtRCPT: (Int) -> Void, _ afterChunk: (InputPosition, UInt64, Bool) throws -> Void
     ) throws {
         let reader = self.reader
         while let c = next() {
@@ -113,7 +113,7 @@ final class ChunkedRead {
                 position.tail.append(contentsOf: c.tail)
             }
             if let e = c.error { throw e }
-            try afterChunk(position, c.endOffset - c.startOffset)
+            try afterChunk(position, c.endOffset - c.startOffset, c.last)
             if c.last { return }
         }
     }

@@ -124,10 +124,13 @@ public final class Tracker {
                 chunkBytes: Int(min(1 << 20, max(4096, settings.commitEveryBytes))),
                 onOutcome: { o in ledger.apply(o, file: file) { appendPending($0) } },
                 onTooLong: { [onWarning] n in onWarning("\(path):\(n): line longer than \(maxLine) bytes skipped") },
-                afterChunk: { now, bytes in
+                afterChunk: { now, bytes, last in
                     progress?(path, now.lineNumber, opened.isGzip ? opened.raw.position : now.offset, opened.size)
                     uncommittedBytes += bytes
-                    if uncommittedBytes >= settings.commitEveryBytes {
+                    if bytes > 0 { savedSinceChange = false }
+                    // Where the input may end, the commit waits for the next input's first chunk or for
+                    // `finish`, which would otherwise save the whole state again straight away.
+                    if uncommittedBytes >= settings.commitEveryBytes && !last {
                         saveRecord(run, at: now)
                         try commit()
                     }
