@@ -30,6 +30,14 @@ public struct JSONBuffer {
         var i = r.lowerBound
         let end = r.upperBound
         while i < end {
+            // A run of bytes that go out as they are, appended at once (state files are mostly such runs).
+            var j = i
+            while j < end, Self.isPlain(l[j], lowercase: lowercase) { j += 1 }
+            if j > i {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: l[i..<j]))
+                i = j
+                if i == end { break }
+            }
             let b = l[i]
             if b < 0x80 {
                 if b == ASCII.quote || b == ASCII.backslash {
@@ -53,6 +61,13 @@ public struct JSONBuffer {
             }
         }
         bytes.append(ASCII.quote)
+    }
+
+    /// Printable ASCII that needs no escape and no lower-casing.
+    @inline(__always)
+    private static func isPlain(_ b: UInt8, lowercase: Bool) -> Bool {
+        b >= 0x20 && b < 0x7f && b != ASCII.quote && b != ASCII.backslash
+            && !(lowercase && b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
     }
 
     /// A quoted JSON string from a Swift string (cold paths).
