@@ -125,12 +125,15 @@ public final class Tracker {
                 onOutcome: { o in ledger.apply(o, file: file) { appendPending($0) } },
                 onTooLong: { [onWarning] n in onWarning("\(path):\(n): line longer than \(maxLine) bytes skipped") },
                 afterChunk: { now, bytes, last in
-                    progress?(path, now.lineNumber, opened.isGzip ? opened.raw.position : now.offset, opened.size)
+                    let readTo = opened.isGzip ? opened.raw.position : now.offset
+                    progress?(path, now.lineNumber, readTo, opened.size)
                     uncommittedBytes += bytes
                     if bytes > 0 { savedSinceChange = false }
-                    // Where the input may end, the commit waits for the next input's first chunk or for
-                    // `finish`, which would otherwise save the whole state again straight away.
-                    if uncommittedBytes >= settings.commitEveryBytes && !last {
+                    // Where the input ends, or all of it is read already and only the chunks in hand are left,
+                    // the commit waits for the next input's first chunk or for `finish` (which would otherwise
+                    // save the whole state again moments later).
+                    let nearEnd = last || opened.size.map { readTo >= $0 } ?? false
+                    if uncommittedBytes >= settings.commitEveryBytes && !nearEnd {
                         saveRecord(run, at: now)
                         try commit()
                     }
