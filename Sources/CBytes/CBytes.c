@@ -185,3 +185,27 @@ long bouncetail_bracket_end(const unsigned char *p, size_t i, size_t end) {
     }
     return -1;
 }
+
+static inline int is_alnum_ascii(unsigned char b) {
+    return (unsigned char)(b - '0') < 10 || (unsigned char)((b | 0x20) - 'a') < 26;
+}
+
+size_t bouncetail_alnum_run_start(const unsigned char *p, size_t lo, size_t end) {
+    size_t i = end;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), case_bit = _mm_set1_epi8(0x20),
+                  a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
+    while (i >= lo + 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i - 16));
+        /* b - '0' <= 9 or (b | 0x20) - 'a' <= 25, unsigned: min(x, k) == x */
+        __m128i d = _mm_sub_epi8(v, zero);
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d), _mm_cmpeq_epi8(_mm_min_epu8(l, z), l));
+        unsigned bad = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+        if (bad) return i - 16 + (size_t)(31 - __builtin_clz(bad)) + 1;
+        i -= 16;
+    }
+#endif
+    while (i > lo && is_alnum_ascii(p[i - 1])) i--;
+    return i;
+}

@@ -1,3 +1,5 @@
+import CBytes
+
 /// What a Postfix line means to the scanner.
 public enum PostfixLine: Equatable {
     /// Not a line the scanner cares about.
@@ -218,8 +220,8 @@ public struct PostfixScanner {
 
     /// Reads `TAG: [[ID n fac]] QUEUEID` backwards from the queue id's end.
     func header(_ l: UnsafeBufferPointer<UInt8>, queueIDEnd: Int, wantAgent: Bool) -> Header? {
-        var q = queueIDEnd
-        while q > 0, ASCII.isAlnum(l[q - 1]) { q -= 1 }
+        guard let base = l.baseAddress, queueIDEnd <= l.count else { return nil }
+        let q = bouncetail_alnum_run_start(base, 0, queueIDEnd)
         guard queueIDEnd - q >= 5, q >= 2, l[q - 1] == ASCII.space else { return nil }
         var p = q - 1  // the space before the queue id
         if l[p - 1] == ASCII.closeBracket {
@@ -231,8 +233,7 @@ public struct PostfixScanner {
         }
         guard p >= 1, l[p - 1] == ASCII.colon else { return nil }
         let tagEnd = p - 1
-        var tagStart = tagEnd
-        while tagStart > 0, l[tagStart - 1] != ASCII.space { tagStart -= 1 }
+        let tagStart = ByteSearch.last(ASCII.space, in: l, 0..<tagEnd).map { $0 + 1 } ?? 0
         guard tagStart < tagEnd else { return nil }
         var nameEnd = tagEnd
         if l[nameEnd - 1] == ASCII.closeBracket, let ob = ByteSearch.last(ASCII.openBracket, in: l, tagStart..<nameEnd) {

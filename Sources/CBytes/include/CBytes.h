@@ -18,4 +18,8 @@ size_t bouncetail_field_end(const unsigned char *p, size_t i, size_t end);
 /* Where the address opened by '<' at p[i] closes: the index of the first '>' outside double quotes (a backslash
    inside quotes escapes the next byte), or -1 when p[i+1..<end] has none. */
 long bouncetail_bracket_end(const unsigned char *p, size_t i, size_t end);
+
+/* Where the run of ASCII letters and digits that ends at p[end-1] starts (not before `lo`): read back 16 bytes
+   at a time (Postfix queue ids are 10 to 16 of them). */
+size_t bouncetail_alnum_run_start(const unsigned char *p, size_t lo, size_t end);
 #endif
