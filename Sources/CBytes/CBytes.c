@@ -44,23 +44,27 @@ static inline int take_block(const unsigned char *p, size_t i, unsigned long lon
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/* The same scan 32 bytes at a time, on processors with AVX2 (chosen once at run time). */
+/* The same scan 64 bytes at a time, on processors with AVX2 (chosen once at run time). */
 __attribute__((target("avx2")))
 static size_t index_lines_avx2(const unsigned char *p, size_t n, size_t *at, int *ends, int *marks, size_t cap, int *mark_io) {
     size_t k = 0;
     size_t i = *at;
     int mark = *mark_io;
     const __m256i nl = _mm256_set1_epi8('\n'), colon = _mm256_set1_epi8(':'), t = _mm256_set1_epi8('t'), eq = _mm256_set1_epi8('=');
-    while (i + 36 <= n) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
-        unsigned lines = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl));
-        unsigned hits = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, colon));
-        if (hits) {
-            hits &= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 2)), t));
-            if (hits) hits &= (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 4)), eq));
-        }
+    while (i + 68 <= n) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(p + i));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+        unsigned long long lines = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl))
+            | (unsigned long long)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
+        __m256i c0 = _mm256_and_si256(_mm256_cmpeq_epi8(v0, colon),
+            _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 2)), t),
+                             _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 4)), eq)));
+        __m256i c1 = _mm256_and_si256(_mm256_cmpeq_epi8(v1, colon),
+            _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 34)), t),
+                             _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 36)), eq)));
+        unsigned long long hits = (unsigned)_mm256_movemask_epi8(c0) | (unsigned long long)(unsigned)_mm256_movemask_epi8(c1) << 32;
         if (take_block(p, i, lines, hits, ends, marks, cap, &k, &mark)) { *at = i; *mark_io = mark; return k; }
-        i += 32;
+        i += 64;
     }
     *at = i;
     *mark_io = mark;
