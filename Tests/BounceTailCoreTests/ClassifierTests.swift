@@ -101,6 +101,22 @@ func classify(_ d: LabelledDiagnostic) -> Classification {
         }
     }
 
+    /// Rules read what the remote server said, not the name of the host that said it: an MX whose name holds
+    /// a rule's phrase (`rbl`, `spamhaus`, `greylist`) does not make a blocked or greylisted verdict.
+    @Test func theHostThatRepliedIsNotPartOfTheReply() throws {
+        for host in ["mx.rbl.example.net", "spamhaus-relay.example.net", "greylist.example.org", "mx1.example.com"] {
+            let said = "host \(host)[192.0.2.7] said: 550 5.1.1 <erin@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)"
+            let line = "Nov  3 00:00:05 mx postfix/smtp[1]: ABCDE12345: to=<erin@example.com>, relay=\(host)[192.0.2.7]:25, delay=1, dsn=5.1.1, status=bounced (\(said))"
+            #expect(try scanRows(line).first?["reason"] == "userunknown", "\(host)")
+            let direct = LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "", text: said)
+            #expect(classify(direct).reason == .userunknown, "\(host)")
+        }
+        // Without Postfix's `host ... said:` the whole text is the reply.
+        let bare = LabelledDiagnostic(status: .bounced, dsn: "5.7.1", reason: "", bounce: "", fault: "",
+                                      text: "550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org")
+        #expect(classify(bare).reason == .blocked)
+    }
+
     @Test func thePhraseMatcherFindsTheEarliestRuleAnywhereIgnoringCase() {
         let m = PhraseMatcher(["blocked using", "user unknown", "unknown", "spam"])
         func first(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { m.firstRule(in: $0, 0..<$0.count) } }

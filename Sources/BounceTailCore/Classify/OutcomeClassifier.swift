@@ -34,9 +34,10 @@ public final class OutcomeClassifier: Sendable {
         if let r = o.diagnostic {
             if let cache {
                 let l = o.bytes
-                textRule = cache.rule(l, r) { firstRule(l, r) }
+                let reply = Self.replyText(l, r)
+                textRule = cache.rule(l, reply) { firstRule(l, reply) }
             } else {
-                textRule = firstRule(o.bytes, r)
+                textRule = firstRule(o.bytes, Self.replyText(o.bytes, r))
             }
         } else {
             textRule = nil
@@ -56,7 +57,8 @@ public final class OutcomeClassifier: Sendable {
     public func classify(
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
     ) -> (classification: Classification, evidence: Evidence) {
-        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { firstRule(l, $0) }, hasText: r != nil)
+        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { firstRule(l, Self.replyText(l, $0)) },
+                 hasText: r != nil)
     }
 
     private func classify(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool)
@@ -94,6 +96,16 @@ public final class OutcomeClassifier: Sendable {
         }
         let c = Classification(reason: reason, bounce: hard ? .hard : .soft, fault: fault, rule: textRule ?? -1)
         return (c, evidence)
+    }
+
+    /// The remote server's own words in Postfix's `host NAME[ADDRESS] said: TEXT`: rules judge the reply, not
+    /// the name of the host that gave it (an MX called `rbl.example.net` is no blocklist), and a provider's
+    /// many hosts give the same replies, so the rule cache keys on the reply alone.
+    static func replyText(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        guard ByteSearch.hasPrefix("host ", in: l, at: r.lowerBound, end: r.upperBound),
+            let said = ByteSearch.first("] said: ", in: l, r.lowerBound..<min(r.upperBound, r.lowerBound + 300))
+        else { return r }
+        return (said + 8)..<r.upperBound
     }
 
     /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
