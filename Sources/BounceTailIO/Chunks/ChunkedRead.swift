@@ -1,4 +1,5 @@
 import BounceTailCore
+import CBytes
 import Foundation
 
 /// Where reading one input stands: lines and bytes consumed, the bytes just before that position, and what
@@ -31,6 +32,8 @@ final class ChunkedRead {
     let reader: OutcomeReader
     /// Threads that scan a plain file besides the applying one: one per further core (at most 7).
     static let scanHelpers = max(1, min(7, ProcessInfo.processInfo.activeProcessorCount - 1))
+    /// How many records ahead of the one being applied its line is asked for.
+    static let prefetchDistance = 4
     /// Scans a chunk again in a settled format (on the consumer's thread).
     private lazy var rescanner = LineScanner(classify: settings.classify,
                                              findsRejectedAtRCPT: settings.findsRejectedAtRCPT)
@@ -100,6 +103,12 @@ final class ChunkedRead {
             // In place: a record is a few hundred bytes, not worth copying out.
             try c.records.withUnsafeMutableBufferPointer { records in
                 for i in records.indices {
+                    // The chunk was scanned on another core: ask for a record's line a few records before it is
+                    // applied, so the lookups that hash its recipient do not wait for it.
+                    if i + Self.prefetchDistance < records.count {
+                        let o = records.baseAddress! + i + Self.prefetchDistance
+                        bouncetail_prefetch(o.pointee.outcome.bytes.baseAddress! + o.pointee.outcome.recipient.lowerBound)
+                    }
                     records[i].outcome.line = base + records[i].line
                     if records[i].kind.hasTime { records[i].outcome.time = position.resolver.instant(for: records[i].stamp) }
                     try reader.apply(records[i].kind, &records[i].outcome, emit: onOutcome)

@@ -22,4 +22,7 @@ long bouncetail_bracket_end(const unsigned char *p, size_t i, size_t end);
 /* Where the run of ASCII letters and digits that ends at p[end-1] starts (not before `lo`): read back 16 bytes
    at a time (Postfix queue ids are 10 to 16 of them). */
 size_t bouncetail_alnum_run_start(const unsigned char *p, size_t lo, size_t end);
+
+/* Asks for the cache line at p ahead of a load that would otherwise wait for memory. */
+static inline void bouncetail_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 #endif
