@@ -36,9 +36,11 @@ func temporaryDirectory() throws -> URL {
 }
 
 /// Runs the binary with extra environment; returns the status (negative: killed by that signal).
-func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) throws -> (Int32, String) {
+func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, executable: String? = nil) throws
+    -> (Int32, String)
+{
     let p = Process()
-    p.executableURL = binary
+    p.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
     p.arguments = args
     p.currentDirectoryURL = dir
     p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
@@ -79,6 +81,33 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL) th
             #expect(status == 0, "\(err)")
             let got = try String(contentsOf: dir.appendingPathComponent(deltas), encoding: .utf8)
             #expect(got == expected, "\(point):\(hit)")
+        }
+    }
+
+    /// A commit that falls due once an input is read to its end (here after the first half of a gzip file,
+    /// whose compressed bytes were all read at once) waits for the end of the run: the state is saved once, not
+    /// twice in a row; a commit due earlier in an input is still made then.
+    @Test func aCommitDueWhenTheInputIsAllReadWaitsForTheRunsEnd() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = syntheticLog(lines: 8000)
+        try log.write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let (zipped, _) = try runWithEnvironment(["-c", "gzip -c mail.log > mail.log.gz"], env: [:], in: dir, executable: "/bin/sh")
+        #expect(zipped == 0)
+        var options = common
+        options[5] = String(log.utf8.count / 2)
+        let expected = try reference(dir, options)
+        for (input, commits) in [("mail.log.gz", 1), ("mail.log", 2)] {
+            let args = ["track", "--state", "st-\(input)", "--deltas", "d-\(input).jsonl"] + options + [input]
+            // The commit after the last one expected would be killed here.
+            let (status, err) = try runWithEnvironment(args, env: ["BOUNCETAIL_FAILPOINT": "before-commit:\(commits + 1)"], in: dir)
+            #expect(status == 0, "\(input): \(err)")
+            let got = try String(contentsOf: dir.appendingPathComponent("d-\(input).jsonl"), encoding: .utf8)
+            #expect(got.replacingOccurrences(of: "mail.log.gz", with: "mail.log") == expected, "\(input)")
+            // Fewer commits than expected would not be killed at the last one.
+            let again = ["track", "--state", "st2-\(input)", "--deltas", "d2-\(input).jsonl"] + options + [input]
+            let (killed, _) = try runWithEnvironment(again, env: ["BOUNCETAIL_FAILPOINT": "before-commit:\(commits)"], in: dir)
+            #expect(killed == -9, "\(input)")
         }
     }
 
