@@ -22,7 +22,11 @@ public final class GzipSource: ByteSource {
     private var end = 0
     private var inputEnd = false
     private var phase = Phase.header
-    /// The member's CRC-32 and length (mod 2^32) of what has been handed out.
+    /// Decoded bytes for a caller whose buffer is too small to decode into: spill[spillStart..<spillEnd].
+    private let spill: UnsafeMutableRawBufferPointer
+    private var spillStart = 0
+    private var spillEnd = 0
+    /// The member's CRC-32 and length (mod 2^32) of what has been decoded.
     private var crc: UInt = 0
     private var length: UInt32 = 0
     private var pendingError: InputError?
@@ -36,11 +40,13 @@ public final class GzipSource: ByteSource {
         guard let inflater = bt_inflater_new() else { fatalError("out of memory for the gzip decoder") }
         self.inflater = inflater
         input = .allocate(byteCount: 256 * 1024, alignment: 16)
+        spill = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
 
     deinit {
         bt_inflater_free(inflater)
         input.deallocate()
+        spill.deallocate()
     }
 
     public var path: String { raw.path }
@@ -50,16 +56,10 @@ public final class GzipSource: ByteSource {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
         while true {
-            var count = 0
-            let output = bt_inflater_output(inflater, &count)!
-            if count > 0 {
-                let n = min(count, buffer.count)
-                buffer.baseAddress!.copyMemory(from: output, byteCount: n)
-                var fast = UInt32(truncatingIfNeeded: crc)
-                let folded = bt_crc32_fold(&fast, output, n)
-                crc = crc32(UInt(fast), output + folded, UInt32(n - folded))
-                length &+= UInt32(truncatingIfNeeded: n)
-                bt_inflater_take(inflater, n)
+            if spillStart < spillEnd {
+                let n = min(spillEnd - spillStart, buffer.count)
+                buffer.baseAddress!.copyMemory(from: spill.baseAddress! + spillStart, byteCount: n)
+                spillStart += n
                 return .bytes(n)
             }
             if let e = pendingError {
@@ -70,7 +70,15 @@ public final class GzipSource: ByteSource {
             switch phase {
             case .finished: return .end
             case .header: readHeader()
-            case .body: inflateSome()
+            case .body:
+                // Straight into the caller's buffer (no copy) when it has the room the decoder needs.
+                if buffer.count >= Int(BT_INFLATE_MIN_OUTPUT) {
+                    let n = inflateSome(into: buffer)
+                    if n > 0 { return .bytes(n) }
+                } else {
+                    spillStart = 0
+                    spillEnd = inflateSome(into: spill)
+                }
             case .trailer: checkTrailer()
             case .afterMember: lookPastMember()
             }
@@ -172,10 +180,19 @@ public final class GzipSource: ByteSource {
         phase = .body
     }
 
-    private func inflateSome() {
+    /// Decodes into `out`; returns how many bytes it wrote (their CRC and length counted).
+    private func inflateSome(into out: UnsafeMutableRawBufferPointer) -> Int {
         var used = 0
-        let rc = bt_inflate(inflater, bytes, available, inputEnd ? 1 : 0, &used)
+        var produced = 0
+        let o = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let rc = bt_inflate(inflater, bytes, available, inputEnd ? 1 : 0, &used, o, out.count, &produced)
         consume(used)
+        if produced > 0 {
+            var fast = UInt32(truncatingIfNeeded: crc)
+            let folded = bt_crc32_fold(&fast, o, produced)
+            crc = crc32(UInt(fast), o + folded, UInt32(produced - folded))
+            length &+= UInt32(truncatingIfNeeded: produced)
+        }
         switch rc {
         case Int32(BT_INFLATE_NEED_INPUT):
             readMore()
@@ -189,6 +206,7 @@ public final class GzipSource: ByteSource {
             let detail = String(cString: bt_inflater_error(inflater))
             fail(.gzipCorrupt(path: raw.path, offset: compressedOffset, detail: detail))
         }
+        return produced
     }
 
     /// CRC-32 and length of the member's data, checked once all of it has been handed out.

@@ -8,7 +8,6 @@
    only between symbols, so its state is small. */
 
 #define WINDOW 32768
-#define BUF_BYTES (WINDOW + (1 << 20))
 /* Room a symbol may need: a 258-byte match copied in 16-byte steps after the first 32 (272 bytes). */
 #define OUT_SLACK 288
 /* Input a block header or symbol may need, while more input is to come. */
@@ -40,15 +39,14 @@ struct bt_inflater {
     int state;
     int final_block;
     uint32_t stored_left;
-    size_t pos;   /* where output continues; buf[0..<pos] is history */
-    size_t taken; /* output before this has been handed out */
+    size_t window_len; /* the last window_len bytes of output before this call's, in window[0..<window_len] */
     const char *error;
     uint32_t lit[1u << LIT_BITS];
     uint32_t dist[1u << DIST_BITS];
     /* For codes longer than a table: how many codes of each length, and the symbols in code order. */
     uint16_t lit_count[16], lit_sym[288];
     uint16_t dist_count[16], dist_sym[32];
-    uint8_t buf[BUF_BYTES];
+    uint8_t window[WINDOW];
 };
 
 static const uint16_t length_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
@@ -168,17 +166,9 @@ void bt_inflater_reset(bt_inflater *s) {
     s->state = S_BLOCK_HEADER;
     s->final_block = 0;
     s->stored_left = 0;
-    s->pos = 0;
-    s->taken = 0;
+    s->window_len = 0;
     s->error = NULL;
 }
-
-const uint8_t *bt_inflater_output(const bt_inflater *s, size_t *count) {
-    *count = s->pos - s->taken;
-    return s->buf + s->taken;
-}
-
-void bt_inflater_take(bt_inflater *s, size_t count) { s->taken += count; }
 
 const char *bt_inflater_error(const bt_inflater *s) { return s->error ? s->error : "no error"; }
 
@@ -220,28 +210,54 @@ static inline uint8_t *copy_match(uint8_t *out, unsigned dist, unsigned length) 
     return end;
 }
 
+/* A match reaching back before this call's output: its first bytes come from the window kept from earlier
+   calls, the rest from the output (byte by byte: it may overlap what it writes). Only the first 32 KiB of a
+   call's output can need this. */
+static uint8_t *copy_match_from_window(uint8_t *out, const uint8_t *base, const bt_inflater *s, unsigned dist,
+                                       unsigned length) {
+    size_t back = dist - (size_t)(out - base);
+    const uint8_t *src = s->window + s->window_len - back;
+    size_t n = length < back ? length : back;
+    memcpy(out, src, n);
+    out += n;
+    src = base;
+    for (size_t k = n; k < length; k++) *out++ = *src++;
+    return out;
+}
+
+/* Keeps the last 32 KiB of all output so far, the `n` bytes of this call's at `base` included. */
+static void keep_window(bt_inflater *s, const uint8_t *base, size_t n) {
+    if (n >= WINDOW) {
+        memcpy(s->window, base + n - WINDOW, WINDOW);
+        s->window_len = WINDOW;
+        return;
+    }
+    size_t keep = s->window_len < WINDOW - n ? s->window_len : WINDOW - n;
+    memmove(s->window, s->window + s->window_len - keep, keep);
+    memcpy(s->window + keep, base, n);
+    s->window_len = keep + n;
+}
+
 /* The decoder, compiled twice: for any x86-64 and for processors with BMI2 (shifts by a register without flags,
    5 % faster), chosen once at run time. */
 static inline __attribute__((always_inline)) int inflate_body(bt_inflater *s, const uint8_t *in0, size_t in_len, int last,
-                                                              size_t *consumed) {
+                                                              size_t *consumed, uint8_t *out0, size_t out_cap,
+                                                              size_t *produced) {
     const uint8_t *in = in0, *in_end = in0 + in_len;
     uint64_t bitbuf = s->bitbuf;
     unsigned bitcnt = s->bitcnt;
     unsigned overread = 0; /* zero bytes made up past the end of the last input */
     int result;
     *consumed = 0;
+    *produced = 0;
     if (s->state == S_DONE) return BT_INFLATE_END;
     if (s->state == S_FAILED) return BT_INFLATE_CORRUPT;
-    if (BUF_BYTES - s->pos <= OUT_SLACK) {
-        if (s->taken < s->pos) return BT_INFLATE_OUTPUT_FULL;
-        size_t keep = s->pos < WINDOW ? s->pos : WINDOW;
-        memmove(s->buf, s->buf + s->pos - keep, keep);
-        s->pos = keep;
-        s->taken = keep;
-    }
-    uint8_t *const buf = s->buf;
-    uint8_t *out = buf + s->pos;
-    uint8_t *const out_limit = buf + BUF_BYTES - OUT_SLACK;
+    if (out_cap < BT_INFLATE_MIN_OUTPUT) return BT_INFLATE_OUTPUT_FULL;
+    /* This call's output: buf[0..<out_cap]; what came before it is in s->window. */
+    uint8_t *const buf = out0;
+    uint8_t *const buf_end = out0 + out_cap;
+    uint8_t *out = buf;
+    uint8_t *const out_limit = buf_end - OUT_SLACK;
 
 #define CONSUME(n) (bitbuf >>= (n), bitcnt -= (n))
 #define BITS(n) ((unsigned)(bitbuf & ((1ull << (n)) - 1)))
@@ -285,8 +301,12 @@ static inline __attribute__((always_inline)) int inflate_body(bt_inflater *s, co
         if (__builtin_expect(d_ & F_LONG, 0)) d_ = decode_long(bitbuf, s->dist_count, s->dist_sym, dist_entry);        \
         if (d_ & F_BAD) FAIL("invalid distance code");                                                                 \
         TAKE_VALUE(d_, dist_);                                                                                         \
-        if (dist_ > (size_t)(out - buf)) FAIL("invalid distance too far back");                                        \
-        out = copy_match(out, dist_, length_);                                                                         \
+        if (__builtin_expect(dist_ > (size_t)(out - buf), 0)) {                                                       \
+            if (dist_ > (size_t)(out - buf) + s->window_len) FAIL("invalid distance too far back");                    \
+            out = copy_match_from_window(out, buf, s, dist_, length_);                                                 \
+        } else {                                                                                                       \
+            out = copy_match(out, dist_, length_);                                                                     \
+        }                                                                                                              \
     } while (0)
     /* One literal/length symbol, and its distance if it has one; needs 48 bits in the buffer. */
 #define DECODE_SYMBOL()                                                                                                \
@@ -416,9 +436,9 @@ static inline __attribute__((always_inline)) int inflate_body(bt_inflater *s, co
             while (s->stored_left > 0) {
                 size_t n = s->stored_left;
                 if ((size_t)(in_end - in) < n) n = (size_t)(in_end - in);
-                if ((size_t)(buf + BUF_BYTES - out) < n) n = (size_t)(buf + BUF_BYTES - out);
+                if ((size_t)(buf_end - out) < n) n = (size_t)(buf_end - out);
                 if (n == 0) {
-                    if (out == buf + BUF_BYTES) result = BT_INFLATE_OUTPUT_FULL;
+                    if (out == buf_end) result = BT_INFLATE_OUTPUT_FULL;
                     else if (last) goto truncated;
                     else result = BT_INFLATE_NEED_INPUT;
                     goto pause;
@@ -507,13 +527,13 @@ static inline __attribute__((always_inline)) int inflate_body(bt_inflater *s, co
 truncated:
     s->state = S_FAILED;
     s->error = "unexpected end of data";
-    s->pos = (size_t)(out_real - buf);
+    *produced = (size_t)(out_real - buf);
     *consumed = in_len;
     return BT_INFLATE_TRUNCATED;
 failed:
     if (overread * 8 > bitcnt) goto truncated;
     s->state = S_FAILED;
-    s->pos = (size_t)(out - buf);
+    *produced = (size_t)(out - buf);
     *consumed = (size_t)(in - in0);
     return BT_INFLATE_CORRUPT;
 pause:
@@ -523,7 +543,8 @@ pause:
     bitbuf &= (1ull << bitcnt) - 1;
     s->bitbuf = bitbuf;
     s->bitcnt = bitcnt;
-    s->pos = (size_t)(out - buf);
+    *produced = (size_t)(out - buf);
+    keep_window(s, buf, *produced);
     *consumed = (size_t)(in - in0);
     return result;
 #undef CONSUME
@@ -536,18 +557,21 @@ pause:
 #undef TAKE_VALUE
 }
 
-static int inflate_generic(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_t *consumed) {
-    return inflate_body(s, in, in_len, last, consumed);
+static int inflate_generic(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_t *consumed, uint8_t *out,
+                           size_t out_cap, size_t *produced) {
+    return inflate_body(s, in, in_len, last, consumed, out, out_cap, produced);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("bmi2"))) static int inflate_bmi2(bt_inflater *s, const uint8_t *in, size_t in_len, int last,
-                                                        size_t *consumed) {
-    return inflate_body(s, in, in_len, last, consumed);
+                                                        size_t *consumed, uint8_t *out, size_t out_cap,
+                                                        size_t *produced) {
+    return inflate_body(s, in, in_len, last, consumed, out, out_cap, produced);
 }
 #endif
 
-int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_t *consumed) {
+int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_t *consumed, uint8_t *out,
+               size_t out_cap, size_t *produced) {
 #if defined(__x86_64__)
     static int bmi2 = -1; /* threads may race to set it, to the same value */
     int has = __atomic_load_n(&bmi2, __ATOMIC_RELAXED);
@@ -555,7 +579,7 @@ int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_
         has = __builtin_cpu_supports("bmi2") ? 1 : 0;
         __atomic_store_n(&bmi2, has, __ATOMIC_RELAXED);
     }
-    if (has) return inflate_bmi2(s, in, in_len, last, consumed);
+    if (has) return inflate_bmi2(s, in, in_len, last, consumed, out, out_cap, produced);
 #endif
-    return inflate_generic(s, in, in_len, last, consumed);
+    return inflate_generic(s, in, in_len, last, consumed, out, out_cap, produced);
 }

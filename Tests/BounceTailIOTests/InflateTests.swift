@@ -52,24 +52,29 @@ private func zlibInflate(_ c: [UInt8], limit: Int) -> [UInt8]? {
 }
 
 /// The project's decoder over `c`, handed in pieces of random size as a reader would (unconsumed bytes passed again
-/// with the next piece). Each call sees a copy of exactly its bytes, so a read past them is a memory error.
+/// with the next piece), writing into fresh buffers of random size filled with junk: often small, so that many
+/// matches reach back into the history the decoder keeps from earlier calls. Each call sees a copy of exactly its
+/// bytes, so a read past them is a memory error.
 private func ourInflate(_ c: [UInt8], maxPiece: Int, rng: inout SplitMix64) -> (rc: Int32, output: [UInt8]) {
     let s = bt_inflater_new()!
     defer { bt_inflater_free(s) }
     var output: [UInt8] = []
     var at = 0
     var want = 0
+    let least = Int(BT_INFLATE_MIN_OUTPUT)
     while true {
         let n = min(c.count - at, max(want, 1 + Int(rng.next() % UInt64(maxPiece))))
         let last: Int32 = at + n == c.count ? 1 : 0
         var used = 0
+        var produced = 0
         let piece = Array(c[at..<at + n])
-        let rc = piece.withUnsafeBufferPointer { bt_inflate(s, $0.baseAddress, n, last, &used) }
+        let room = rng.next() % 2 == 0 ? least + Int(rng.next() % 600) : least + Int(rng.next() % 70_000)
+        var out = (0..<room).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let rc = piece.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { bt_inflate(s, p.baseAddress, n, last, &used, $0.baseAddress, room, &produced) }
+        }
         at += used
-        var count = 0
-        let p = bt_inflater_output(s, &count)!
-        output.append(contentsOf: UnsafeBufferPointer(start: p, count: count))
-        bt_inflater_take(s, count)
+        output.append(contentsOf: out[0..<produced])
         if rc == BT_INFLATE_END || rc < 0 { return (rc, output) }
         want = rc == BT_INFLATE_NEED_INPUT && used == 0 ? n * 2 : 0
     }
