@@ -45,8 +45,8 @@ final class ChunkedRead {
 
     /// Reads `opened` (its bytes from `source`, which starts at `position.offset`) to the end. `onOutcome`
     /// gets the outcomes in order, `onTooLong` the numbers of skipped lines, `afterChunk` the position after
-    /// each chunk, its bytes and whether the input may end there (for commits and progress), `onRejectedAtRCPT` the refusals counted in it (with
-    /// `findsRejectedAtRCPT`). A read error is thrown after every line before it was handed out, with
+    /// each chunk, its bytes and whether it is the last (for commits and progress), `onRejectedAtRCPT` the
+    /// refusals counted in it (with `findsRejectedAtRCPT`). A read error is thrown after every line before it was handed out, with
     /// `position` where those lines end.
     func read(
         _ opened: OpenedInput, from source: ByteSource, position: inout InputPosition, flushPartialLineAtEnd: Bool,

@@ -129,10 +129,10 @@ public final class Tracker {
                     progress?(path, now.lineNumber, readTo, opened.size)
                     uncommittedBytes += bytes
                     if bytes > 0 { savedSinceChange = false }
-                    // Where the input ends, or all of it is read already and only the chunks in hand are left,
-                    // the commit waits for the next input's first chunk or for `finish` (which would otherwise
-                    // save the whole state again moments later).
-                    let nearEnd = last || opened.size.map { readTo >= $0 } ?? false
+                    // Where the input ends, or a gzip file is read to its end already and only the chunks in hand
+                    // are left, the commit waits for the next input's first chunk or for `finish` (which would
+                    // otherwise save the whole state again moments later). A plain file may still be growing.
+                    let nearEnd = last || opened.isGzip && opened.size.map { readTo >= $0 } ?? false
                     if uncommittedBytes >= settings.commitEveryBytes && !nearEnd {
                         saveRecord(run, at: now)
                         try commit()
