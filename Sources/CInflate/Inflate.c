@@ -40,6 +40,7 @@ struct bt_inflater {
     int final_block;
     uint32_t stored_left;
     size_t window_len; /* the last window_len bytes of output before this call's, in window[0..<window_len] */
+    int generic;       /* use the build for any x86-64 even where BMI2 is there (tests) */
     const char *error;
     uint32_t lit[1u << LIT_BITS];
     uint32_t dist[1u << DIST_BITS];
@@ -154,11 +155,16 @@ static uint32_t decode_long(uint64_t bits, const uint16_t *count, const uint16_t
 
 bt_inflater *bt_inflater_new(void) {
     bt_inflater *s = malloc(sizeof *s);
-    if (s) bt_inflater_reset(s);
+    if (s) {
+        s->generic = 0;
+        bt_inflater_reset(s);
+    }
     return s;
 }
 
 void bt_inflater_free(bt_inflater *s) { free(s); }
+
+void bt_inflater_use_generic(bt_inflater *s, int on) { s->generic = on; }
 
 void bt_inflater_reset(bt_inflater *s) {
     s->bitbuf = 0;
@@ -579,7 +585,7 @@ int bt_inflate(bt_inflater *s, const uint8_t *in, size_t in_len, int last, size_
         has = __builtin_cpu_supports("bmi2") ? 1 : 0;
         __atomic_store_n(&bmi2, has, __ATOMIC_RELAXED);
     }
-    if (has) return inflate_bmi2(s, in, in_len, last, consumed, out, out_cap, produced);
+    if (has && !s->generic) return inflate_bmi2(s, in, in_len, last, consumed, out, out_cap, produced);
 #endif
     return inflate_generic(s, in, in_len, last, consumed, out, out_cap, produced);
 }

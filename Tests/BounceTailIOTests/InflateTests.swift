@@ -55,9 +55,12 @@ private func zlibInflate(_ c: [UInt8], limit: Int) -> [UInt8]? {
 /// with the next piece), writing into fresh buffers of random size filled with junk: often small, so that many
 /// matches reach back into the history the decoder keeps from earlier calls. Each call sees a copy of exactly its
 /// bytes, so a read past them is a memory error.
-private func ourInflate(_ c: [UInt8], maxPiece: Int, rng: inout SplitMix64) -> (rc: Int32, output: [UInt8]) {
+private func ourInflate(_ c: [UInt8], maxPiece: Int, generic: Bool = false, rng: inout SplitMix64)
+    -> (rc: Int32, output: [UInt8])
+{
     let s = bt_inflater_new()!
     defer { bt_inflater_free(s) }
+    bt_inflater_use_generic(s, generic ? 1 : 0)
     var output: [UInt8] = []
     var at = 0
     var want = 0
@@ -118,7 +121,9 @@ private func sample(_ kind: Int, count: Int, rng: inout SplitMix64) -> [UInt8] {
 }
 
 @Suite struct InflateTests {
-    @Test func decodesWhatZlibEncodesAtEveryLevelStrategyAndWindowSize() {
+    /// Both builds of the decoder (for any x86-64, and with BMI2 where the processor has it).
+    @Test(arguments: [false, true])
+    func decodesWhatZlibEncodesAtEveryLevelStrategyAndWindowSize(generic: Bool) {
         var rng = SplitMix64(state: 0x1AF1A7E)
         let strategies = [Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED]
         var cases = 0
@@ -131,15 +136,16 @@ private func sample(_ kind: Int, count: Int, rng: inout SplitMix64) -> [UInt8] {
                     let flush: Int? = rng.next() % 3 == 0 ? 1 + Int(rng.next() % 5000) : nil
                     let c = zlibDeflate(data, level: level, windowBits: windowBits, strategy: strategy, flushEvery: flush)
                     let maxPiece = rng.next() % 2 == 0 ? 3000 : 300_000
-                    let (rc, out) = ourInflate(c, maxPiece: maxPiece, rng: &rng)
+                    let (rc, out) = ourInflate(c, maxPiece: maxPiece, generic: generic, rng: &rng)
                     #expect(rc == BT_INFLATE_END && out == data, "kind \(kind) level \(level) strategy \(strategy) count \(count)")
                     cases += 1
                 }
             }
         }
-        // More than the decoder's buffer, so history slides while matches still reach back across it.
+        // Megabytes, so the kept history slides while matches still reach back across calls.
         let big = sample(1, count: 3_500_000, rng: &rng)
-        let (rc, out) = ourInflate(zlibDeflate(big, level: 6, windowBits: 15, strategy: Z_DEFAULT_STRATEGY, flushEvery: nil), maxPiece: 100_000, rng: &rng)
+        let (rc, out) = ourInflate(zlibDeflate(big, level: 6, windowBits: 15, strategy: Z_DEFAULT_STRATEGY, flushEvery: nil),
+                                   maxPiece: 100_000, generic: generic, rng: &rng)
         #expect(rc == BT_INFLATE_END && out == big)
         #expect(cases == 80)
     }
@@ -163,7 +169,7 @@ private func sample(_ kind: Int, count: Int, rng: inout SplitMix64) -> [UInt8] {
             var c = zlibDeflate(data, level: Int32(rng.next() % 10), windowBits: 15, strategy: Z_DEFAULT_STRATEGY, flushEvery: nil)
             for _ in 0...(rng.next() % 3) { c[Int(rng.next() % UInt64(c.count))] ^= UInt8(1 + rng.next() % 255) }
             let theirs = zlibInflate(c, limit: 4 << 20)
-            let (rc, ours) = ourInflate(c, maxPiece: 4000, rng: &rng)
+            let (rc, ours) = ourInflate(c, maxPiece: 4000, generic: round % 2 == 1, rng: &rng)
             if let theirs {
                 #expect(rc == BT_INFLATE_END && ours == theirs, "round \(round)")
             } else {

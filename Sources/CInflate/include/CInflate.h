@@ -23,6 +23,8 @@ typedef struct bt_inflater bt_inflater;
 
 bt_inflater *bt_inflater_new(void);
 void bt_inflater_free(bt_inflater *s);
+/* Makes `s` decode with the build for any x86-64 even on a processor with BMI2 (so tests cover both). */
+void bt_inflater_use_generic(bt_inflater *s, int on);
 /* Starts a new stream: no history. */
 void bt_inflater_reset(bt_inflater *s);
 /* Decodes from in[0..<in_len] into out[0..<out_cap]; `last` says no input follows these bytes. *consumed is how
