@@ -30,19 +30,9 @@ public final class OutcomeClassifier: Sendable {
     /// texts over and over; matching them is most of the classifier's work).
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
-        let textRule: Int?
-        if let r = o.diagnostic {
-            if let cache {
-                let l = o.bytes
-                let reply = Self.replyText(l, r)
-                textRule = cache.rule(l, reply) { firstRule(l, reply) }
-            } else {
-                textRule = firstRule(o.bytes, Self.replyText(o.bytes, r))
-            }
-        } else {
-            textRule = nil
-        }
-        var c = classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: textRule, hasText: o.diagnostic != nil)
+        var rule: Int? = nil
+        if let r = o.diagnostic { rule = textRule(o.bytes, r, cache: cache) }
+        var c = classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, hasText: o.diagnostic != nil)
             .classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
@@ -57,8 +47,15 @@ public final class OutcomeClassifier: Sendable {
     public func classify(
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
     ) -> (classification: Classification, evidence: Evidence) {
-        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { firstRule(l, Self.replyText(l, $0)) },
+        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { textRule(l, $0, cache: nil) },
                  hasText: r != nil)
+    }
+
+    /// The first text rule found in what the remote server said in `l[r]`, remembered in `cache` if given.
+    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, cache: RuleCache?) -> Int? {
+        let reply = Self.replyText(l, r)
+        guard let cache else { return firstRule(l, reply) }
+        return cache.rule(l, reply) { firstRule(l, reply) }
     }
 
     private func classify(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool)
