@@ -41,7 +41,8 @@ struct Explain: ParsableCommand {
         let bytes = Array(text.utf8)
         let classifier = OutcomeClassifier.shared
         var report: [(String, String)] = []
-        var verdict: (Classification, Evidence)? = nil
+        var verdict: (Classification, Evidence, Refinement)? = nil
+        var stage = SMTPStage.unknown
         var suggestion: String? = nil
         bytes.withUnsafeBufferPointer { l in
             if line {
@@ -59,6 +60,7 @@ struct Explain: ParsableCommand {
                     ]
                     guard o.status.isFailure else { return }
                     verdict = classifier.classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, text: l, o.diagnostic)
+                    if let d = o.diagnostic { stage = SMTPStage.find(in: l, d) }
                     if let c = classifier.classify(o), c.suggestion >= 0 { suggestion = DomainTypos.providers[c.suggestion] }
                 }
             } else {
@@ -75,17 +77,22 @@ struct Explain: ParsableCommand {
                     ("reply code", reply.code > 0 ? "\(reply.code)" : "-"),
                 ]
                 verdict = classifier.classify(status: assumed, dsn: reply.dsn, smtpCode: reply.code, text: l, 0..<l.count)
+                stage = SMTPStage.find(in: l, 0..<l.count)
             }
         }
         if report.isEmpty {
             printError("bouncetail: explain: no delivery outcome in that line")
             throw ExitCode(1)
         }
-        guard let (c, evidence) = verdict else {
+        if stage != .unknown { report.append(("stage", stage.name.description)) }
+        guard let (c, evidence, refinement) = verdict else {
             print(json ? #"{"reason":"delivered"}"# : "not a failure: nothing to classify (\(report.map { "\($0.0) \($0.1)" }.joined(separator: ", ")))")
             return
         }
-        let because = describe(evidence, classifier)
+        var because = describe(evidence, classifier)
+        if refinement == .refusedAfterData {
+            because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
+        }
         if json {
             var j = JSONBuffer()
             j.raw("{\"reason\":")
@@ -96,6 +103,12 @@ struct Explain: ParsableCommand {
             j.string(c.fault.name)
             j.raw(",\"decided_by\":")
             j.string(because)
+            for (k, v) in report where k != "recipient" {
+                j.raw(",")
+                j.string(k.replacingOccurrences(of: " ", with: "_"))
+                j.raw(":")
+                if v == "-" { j.null() } else if k == "reply code", let n = Int(v) { j.int(n) } else { j.string(v) }
+            }
             j.raw("}")
             print(String(decoding: j.bytes, as: UTF8.self))
             return
@@ -117,6 +130,7 @@ struct Explain: ParsableCommand {
                 : "text rule #\(rule) \"\(r.phrase)\" (a hint, used because the codes say nothing specific)"
         case .enhancedCode(let d, let specific):
             return "enhanced status code \(d)\(specific ? "" : " (generic class)")"
+        case .verdictCode(let d): return "enhanced status code \(d) (a bounce processor's verdict code)"
         case .replyCode(let c): return "reply code \(c)"
         case .status: return "the status alone"
         case .nothing: return "nothing: no text rule, no enhanced or reply code"

@@ -1,9 +1,10 @@
-/// Why a delivery failed, in Sisimai's reason vocabulary (the de-facto standard for bounce reasons).
+/// Why a delivery failed, in the reason vocabulary of Sisimai 4 (the de-facto standard for bounce reasons, and the
+/// version Debian ships), so that verdicts compare one to one with it.
 public enum BounceReason: UInt8, Sendable, CaseIterable {
     case delivered, userunknown, hostunknown, hasmoved, mailboxfull, exceedlimit, mesgtoobig, filtered, rejected,
-        blocked, spamdetected, virusdetected, contenterror, policyviolation, securityerror, authfailure,
-        badreputation, requireptr, notcompliantrfc, speeding, toomanyconn, norelaying, notaccept, suspend,
-        syntaxerror, systemerror, systemfull, networkerror, mailererror, expired, onhold, undefined
+        blocked, spamdetected, virusdetected, contenterror, policyviolation, securityerror, toomanyconn, norelaying,
+        notaccept, suspend, syntaxerror, systemerror, systemfull, networkerror, mailererror, expired, onhold,
+        undefined
 
     /// The name (reflection, which `String(describing:)` uses, is slow: the names are made once).
     public var name: String { Self.names[Int(rawValue)] }
@@ -12,9 +13,21 @@ public enum BounceReason: UInt8, Sendable, CaseIterable {
     static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 
     public init?(name: String) {
-        guard let r = Self.allCases.first(where: { $0.name == name }) else { return nil }
-        self = r
+        if let r = Self.allCases.first(where: { $0.name == name }) {
+            self = r
+        } else if let r = Self.sisimai5Names[name] {
+            self = r
+        } else {
+            return nil
+        }
     }
+
+    /// Sisimai 5's finer names (which earlier versions of bouncetail wrote too) and the Sisimai 4 reason each
+    /// falls under, so events and states written with them still read.
+    static let sisimai5Names: [String: BounceReason] = [
+        "authfailure": .blocked, "badreputation": .blocked, "requireptr": .blocked, "speeding": .toomanyconn,
+        "notcompliantrfc": .contenterror,
+    ]
 }
 
 /// Hard: the address itself is permanently bad. Soft: anything temporary or not about the address.

@@ -2,17 +2,31 @@
 public enum Evidence: Equatable, Sendable {
     case text(rule: Int, strength: Strength)
     case enhancedCode(DSN, specific: Bool)
+    /// A bounce processor's own verdict code (`X.0.9NN`), which names the reason it decided.
+    case verdictCode(DSN)
     case replyCode(Int)
     case status
     case nothing
 }
 
-/// Classifies failed outcomes: a reason (Sisimai's vocabulary), hard or soft, and whose fault it is.
+/// A rule that changed the verdict after the evidence was weighed, for `explain`.
+public enum Refinement: Equatable, Sendable {
+    case none
+    /// An unknown-mailbox text given only after DATA: the address was accepted at RCPT, so it is the recipient
+    /// side's filter speaking, not a missing mailbox.
+    case refusedAfterData
+}
+
+/// Classifies failed outcomes: a reason (Sisimai 4's vocabulary), hard or soft, and whose fault it is.
 ///
-/// Evidence, strongest first: a strong phrase of the text (real servers send misleading codes, e.g. `550
-/// 5.1.1` for a spam block; a clear text beats the code); a specific enhanced status code (`X.1.1`, `X.2.2`,
-/// `X.7.26`, ...); a weak phrase; a generic enhanced code (`X.7.1`, `X.0.0`); the reply code; the status.
-/// Pure and allocation-free: phrases are matched by one precompiled automaton over lower-cased bytes.
+/// Evidence: a bounce processor's verdict code (`X.0.9NN`) decides outright. Otherwise the text's first phrase
+/// and the enhanced status code are weighed as the reference classifier weighs them: a code that says little
+/// (`X.7.x` security, `X.3.x`/`X.4.x` system and network, `X.0.0`) yields to any clear phrase; a code that
+/// names a recipient-side cause (`X.1.1`, `X.2.2`, ...) yields only to a phrase of a cause checked before it
+/// (a full mailbox, a message too big, relaying, a moved mailbox; a blocklisted sender over "unknown user").
+/// Then a weak phrase, the reply code, the status. The SMTP stage refines: an unknown user given only after
+/// DATA is `filtered`. Pure and allocation-free: phrases are matched by one precompiled automaton over
+/// lower-cased bytes.
 public final class OutcomeClassifier: Sendable {
     public static let shared = OutcomeClassifier()
 
@@ -31,9 +45,13 @@ public final class OutcomeClassifier: Sendable {
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
         var rule: Int? = nil
-        if let r = o.diagnostic { rule = textRule(o.bytes, r, cache: cache) }
-        var c = classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, hasText: o.diagnostic != nil)
-            .classification
+        var stage = SMTPStage.unknown
+        if let r = o.diagnostic {
+            rule = textRule(o.bytes, r, cache: cache)
+            stage = SMTPStage.find(in: o.bytes, r)
+        }
+        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, hasText: o.diagnostic != nil,
+                      stage: stage).classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
             let p = DomainTypos.provider(near: o.bytes, domain: (at + 1)..<o.recipient.upperBound)
@@ -43,12 +61,12 @@ public final class OutcomeClassifier: Sendable {
         return c
     }
 
-    /// The verdict and the evidence that decided it.
+    /// The verdict, the evidence that decided it and any refinement applied.
     public func classify(
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
-    ) -> (classification: Classification, evidence: Evidence) {
-        classify(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { textRule(l, $0, cache: nil) },
-                 hasText: r != nil)
+    ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
+        weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { textRule(l, $0, cache: nil) },
+              hasText: r != nil, stage: r.map { SMTPStage.find(in: l, $0) } ?? .unknown)
     }
 
     /// The first text rule found in what the remote server said in `l[r]`, remembered in `cache` if given.
@@ -58,29 +76,40 @@ public final class OutcomeClassifier: Sendable {
         return cache.rule(l, reply) { firstRule(l, reply) }
     }
 
-    private func classify(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool)
-        -> (classification: Classification, evidence: Evidence)
+    private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool,
+                       stage: SMTPStage)
+        -> (classification: Classification, evidence: Evidence, refinement: Refinement)
     {
-        let codeReason = dsn.flatMap { Self.reason(for: $0) }
         var reason: BounceReason
         var evidence: Evidence
-        if let t = textRule, rules[t].strength == .strong {
-            (reason, evidence) = (rules[t].reason, .text(rule: t, strength: .strong))
-        } else if let dsn, let (rc, specific) = codeReason, specific {
-            (reason, evidence) = (rc, .enhancedCode(dsn, specific: true))
+        let strong = textRule.flatMap { rules[$0].strength == .strong ? rules[$0].reason : nil }
+        if let dsn, let verdict = Self.verdict(of: dsn) {
+            (reason, evidence) = (verdict, .verdictCode(dsn))
+        } else if let dsn, let code = Self.reason(for: dsn) {
+            if let t = strong, t != code, Self.phrase(t, overrides: code) {
+                (reason, evidence) = (t, .text(rule: textRule!, strength: .strong))
+            } else if strong == nil, Self.saysLittle(code), let t = textRule {
+                (reason, evidence) = (rules[t].reason, .text(rule: t, strength: .weak))
+            } else {
+                (reason, evidence) = (code, .enhancedCode(dsn, specific: !Self.saysLittle(code)))
+            }
         } else if let t = textRule {
-            (reason, evidence) = (rules[t].reason, .text(rule: t, strength: .weak))
-        } else if let dsn, let (rc, _) = codeReason {
-            (reason, evidence) = (rc, .enhancedCode(dsn, specific: false))
+            (reason, evidence) = (rules[t].reason, .text(rule: t, strength: rules[t].strength))
         } else if smtpCode > 0, let rc = Self.reason(forReply: smtpCode) {
             (reason, evidence) = (rc, .replyCode(smtpCode))
         } else {
-            (reason, evidence) = (hasText ? .undefined : .onhold, .nothing)
+            // A text that nothing in it explains is on hold (undecided); no text at all is undefined.
+            (reason, evidence) = (hasText ? .onhold : .undefined, .nothing)
+        }
+        var refinement = Refinement.none
+        if reason == .userunknown, stage == .data, case .text = evidence {
+            reason = .filtered
+            refinement = .refusedAfterData
         }
         var fault = Self.fault(of: reason)
         if status == .expired {
             // Gave up after the queue lifetime; whose fault it was is what kept failing, when known.
-            if reason == .expired || fault != .recipient { fault = .network }
+            if reason == .expired || fault == .unknown { fault = .network }
             reason = .expired
             if case .nothing = evidence { evidence = .status }
         }
@@ -88,11 +117,52 @@ public final class OutcomeClassifier: Sendable {
         let hard: Bool
         switch reason {
         case .userunknown, .hostunknown, .hasmoved: hard = permanent
-        case .notaccept: hard = permanent && (dsn?.klass == 5 || smtpCode >= 500 || dsn == nil && smtpCode == 0)
+        case .notaccept:
+            let klass = dsn.map { Int($0.klass) } ?? (smtpCode > 0 ? smtpCode / 100 : 5)
+            hard = permanent && klass == 5
         default: hard = false
         }
         let c = Classification(reason: reason, bounce: hard ? .hard : .soft, fault: fault, rule: textRule ?? -1)
-        return (c, evidence)
+        return (c, evidence, refinement)
+    }
+
+    /// The order in which the reference checks the causes it trusts a code for; a phrase of a cause earlier in
+    /// it beats a code of a later one.
+    private static func rank(_ r: BounceReason) -> Int? {
+        switch r {
+        case .mailboxfull: 0
+        case .mesgtoobig: 1
+        case .exceedlimit: 2
+        case .suspend: 3
+        case .hasmoved: 4
+        case .norelaying: 5
+        case .userunknown: 6
+        case .filtered: 7
+        case .rejected: 8
+        case .hostunknown: 9
+        case .spamdetected: 10
+        case .toomanyconn: 11
+        case .blocked: 12
+        default: nil
+        }
+    }
+
+    /// Codes that name no particular cause: any clear phrase decides instead.
+    private static func saysLittle(_ code: BounceReason) -> Bool {
+        switch code {
+        case .securityerror, .systemerror, .networkerror, .onhold, .undefined: true
+        default: false
+        }
+    }
+
+    /// Whether a strong phrase's reason beats the code's.
+    private static func phrase(_ t: BounceReason, overrides code: BounceReason) -> Bool {
+        if t == code || saysLittle(code) { return true }
+        guard let tr = rank(t) else { return false }
+        guard let cr = rank(code) else { return true }
+        // An "unknown user" code over a text that names a blocklisted or refused sender is the block speaking.
+        if code == .userunknown, t == .blocked || t == .rejected { return true }
+        return tr < cr
     }
 
     /// The remote server's own words in Postfix's `host NAME[ADDRESS] said: TEXT`: rules judge the reply, not
@@ -142,12 +212,12 @@ public final class OutcomeClassifier: Sendable {
     public static func fault(of reason: BounceReason) -> Fault {
         switch reason {
         case .userunknown, .hostunknown, .hasmoved, .notaccept, .mailboxfull, .suspend, .exceedlimit, .filtered,
-            .systemfull, .mailererror:
+            .systemfull:
             .recipient
-        case .blocked, .rejected, .securityerror, .authfailure, .badreputation, .requireptr, .speeding, .toomanyconn,
-            .norelaying, .policyviolation, .syntaxerror:
+        case .blocked, .rejected, .securityerror, .toomanyconn, .norelaying, .policyviolation, .syntaxerror,
+            .mailererror:
             .sender
-        case .spamdetected, .virusdetected, .contenterror, .mesgtoobig, .notcompliantrfc:
+        case .spamdetected, .virusdetected, .contenterror, .mesgtoobig:
             .message
         case .networkerror, .expired:
             .network
@@ -156,38 +226,76 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// RFC 3463 (and RFC 7372, 7505) enhanced codes; `specific` when the code names one cause.
-    static func reason(for d: DSN) -> (BounceReason, Bool)? {
+    /// Bounce processors (Sisimai among them) write `X.0.9NN` into a bounce's status when they decided the
+    /// reason from its text; the number names that reason.
+    static func verdict(of d: DSN) -> BounceReason? {
+        guard d.subject == 0, d.detail >= 900, d.detail <= 999 else { return nil }
+        switch d.detail {
+        case 900: return .undefined
+        case 901: return .onhold
+        case 902: return .syntaxerror
+        case 909: return .norelaying
+        case 910: return .filtered
+        case 911: return .userunknown
+        case 912: return .hostunknown
+        case 918: return .rejected
+        case 921: return .suspend
+        case 922: return .mailboxfull
+        case 930: return .systemerror
+        case 931: return .systemfull
+        case 932: return .notaccept
+        case 934: return .mesgtoobig
+        case 939: return .mailererror
+        case 944: return .networkerror
+        case 945: return .toomanyconn
+        case 947: return .expired
+        case 971: return .blocked
+        case 972: return .policyviolation
+        case 980: return .spamdetected
+        default: return nil
+        }
+    }
+
+    /// RFC 3463 (and RFC 7372, 7505) enhanced codes, read as the reference classifier reads them; nil where a
+    /// code names no cause (`X.0.0`, `5.1.5`, `5.5.0`, ...).
+    static func reason(for d: DSN) -> BounceReason? {
+        let temporary = d.klass == 4
         switch (d.subject, d.detail) {
-        case (1, 1), (1, 3): return (.userunknown, true)
-        case (1, 2): return (.hostunknown, true)
-        case (1, 6): return (.hasmoved, true)
-        case (1, 7), (1, 8): return (.rejected, true)
-        case (1, 10): return (.notaccept, true)
-        case (1, _): return (.userunknown, false)
-        case (2, 1): return (.suspend, true)
-        case (2, 2): return (.mailboxfull, true)
-        case (2, 3): return (.exceedlimit, true)
-        case (2, _): return (.mailboxfull, false)
-        case (3, 1): return (.systemfull, true)
-        case (3, 2): return (.notaccept, true)
-        case (3, 4): return (.mesgtoobig, true)
-        case (3, _): return (.systemerror, false)
-        case (4, 4): return (d.klass == 5 ? .hostunknown : .networkerror, true)
-        case (4, 7): return (.expired, true)
-        case (4, _): return (.networkerror, false)
-        case (5, 3): return (.toomanyconn, true)
-        case (5, _): return (.syntaxerror, false)
-        case (6, _): return (.contenterror, false)
-        case (7, 13): return (.suspend, true)
-        case (7, 17), (7, 18): return (.hasmoved, true)
-        case (7, 20), (7, 21), (7, 22), (7, 23), (7, 24), (7, 26), (7, 29): return (.authfailure, true)
-        case (7, 25): return (.requireptr, true)
-        case (7, 27): return (.rejected, true)
-        case (7, 28): return (.badreputation, true)
-        case (7, 606...649): return (.blocked, true)  // Microsoft: banned sending IP ranges
-        case (7, 1): return (.blocked, false)
-        case (7, _): return (.securityerror, false)
+        case (1, 0), (1, 1), (1, 3): return temporary ? nil : .userunknown
+        case (1, 2): return temporary ? nil : .hostunknown
+        case (1, 4): return temporary ? nil : .filtered
+        case (1, 6): return .hasmoved
+        case (1, 7), (1, 8): return .rejected
+        case (1, 9): return .systemerror
+        case (1, 10): return .notaccept
+        case (2, 0): return temporary ? nil : .filtered
+        case (2, 1): return temporary ? .suspend : .filtered
+        case (2, 2): return .mailboxfull
+        case (2, 3): return .exceedlimit
+        case (2, 4): return .filtered
+        case (3, 0): return temporary ? nil : .systemerror
+        case (3, 1): return .systemfull
+        case (3, 2): return .notaccept
+        case (3, 3), (3, 5): return .systemerror
+        case (3, 4): return temporary ? nil : .mesgtoobig
+        case (4, 0): return temporary ? nil : .networkerror
+        case (4, 1): return temporary ? .expired : nil
+        case (4, 2), (4, 4), (4, 6): return temporary ? .networkerror : (d.detail == 4 ? .hostunknown : nil)
+        case (4, 3): return temporary ? nil : .systemerror
+        case (4, 5): return temporary ? .systemfull : nil
+        case (4, 7): return temporary ? .expired : nil
+        case (5, 3): return temporary ? .systemerror : .toomanyconn
+        case (5, 4), (5, 5): return .systemerror
+        case (5, 6): return .securityerror
+        case (6, _): return .contenterror
+        case (7, 1), (7, 2), (7, 25): return temporary || d.detail == 25 ? .blocked : .securityerror
+        case (7, 13): return temporary ? .securityerror : .suspend
+        case (7, 16): return .mesgtoobig
+        case (7, 17), (7, 18): return .hasmoved
+        case (7, 27): return temporary ? .securityerror : .notaccept
+        case (7, 606...649), (7, 650), (7, 651): return .blocked  // Microsoft: banned ranges, IP reputation
+        case (7, 652): return .toomanyconn  // Microsoft: too many connections (S3115)
+        case (7, _): return .securityerror
         default: return nil
         }
     }

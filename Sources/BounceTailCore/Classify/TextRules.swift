@@ -14,68 +14,74 @@ public struct TextRule: Sendable {
 /// The phrases of real bounce texts, most decisive first: when several match, the earliest wins.
 ///
 /// Sources: the wording of the large receivers (Gmail, Microsoft, Yahoo/AOL, iCloud, GMX/web.de, Orange,
-/// Mail.ru, Yandex, Zoho), filtering gateways (Proofpoint, Mimecast, Barracuda), DNS blocklists, and Postfix's
-/// and Exim's own texts. Sender-side phrases come before recipient-side ones, so a recipient is not blamed
-/// for a block that names our IP, DMARC or our content even when the server used a 5.1.1 code.
+/// Mail.ru, Yandex, Zoho, Japanese carriers), filtering gateways (Proofpoint, Mimecast, Barracuda), DNS blocklists,
+/// mailing-list managers, and the MTAs' own texts (Postfix, Exim, Sendmail, qmail, Exchange, Domino). Sender-side
+/// phrases come before recipient-side ones, so a recipient is not blamed for a block that names our IP, DMARC or
+/// our content even when the server used a 5.1.1 code. Reasons are Sisimai 4's: SPF, DKIM and reverse-DNS
+/// refusals and reputation blocks are `blocked`, DMARC policy refusals `policyviolation`, rate limits
+/// `toomanyconn`.
 enum TextRules {
     private static func group(_ reason: BounceReason, _ strength: Strength, _ phrases: [String]) -> [TextRule] {
         phrases.map { TextRule(phrase: $0, reason: reason, strength: strength) }
     }
 
     static let all: [TextRule] =
-        // Queue lifetime ran out.
-        group(.expired, .strong, [
-            "retry timeout exceeded", "have been failing for a long time", "message expired", "delivery time expired",
-            "too long in queue", "queue lifetime", "maximum time in queue", "message delayed",
-            "retry time not reached for any host after a long failure period",
-        ])
         // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
+        // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
+        // verdict on the domain, unless it says the domain takes no mail (null MX).
+        group(.notaccept, .strong, ["null mx", "doesn't receive email", "does not receive email"])
         + group(.networkerror, .strong, [
-            "host not found, try again", "temporary failure in name resolution",
-            "dns lookup failure", "dns timeout",
+            "host not found, try again", "temporary failure in name resolution", "dns lookup failure", "dns timeout",
+            "dns error:", "host name lookup failure", "name server:",
         ])
         // Greylisting: a deliberate first refusal, nobody's fault.
         + group(.onhold, .strong, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "domain is held"])
-        // Sender authentication.
-        + group(.authfailure, .strong, [
+        // A group or list that takes posts from members only refuses the sender, not the address.
+        + group(.rejected, .strong, [
+            "groups.google.com/support", "the group you tried to contact", "not a member of this mailing list",
+            "not a member of this list", "only members can post", "sending to/from an address that has been",
+            "you are not allowed to post", "posting to this list",
+        ])
+        // DMARC: the sender domain's own published policy told the receiver to refuse.
+        + group(.policyviolation, .strong, [
+            "due to domain's dmarc policy",
+        ])
+        // Sender authentication (SPF, DKIM), reverse DNS, blocklists and reputation: the sending host is refused.
+        + group(.blocked, .strong, [
             "dmarc", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
             "sender policy framework", "not designated as permitted sender", "does not designate",
-            "dkim signature", "dkim fail", "dkim verification failed", "no valid dkim", "unauthenticated email",
-            "fails to pass authentication checks", "does not have authentication information",
-            "the sender is unauthenticated", "requires all senders to authenticate", "authentication level",
-            "arc validation", "sender authentication failed", "isn't aligned with", "not aligned with",
-        ])
-        + group(.requireptr, .strong, [
+            "fails to pass spf", "spf record", "dkim signature", "dkim fail", "dkim verification failed",
+            "no valid dkim", "unauthenticated email", "fails to pass authentication checks",
+            "does not have authentication information", "the sender is unauthenticated",
+            "requires all senders to authenticate", "authentication level", "arc validation",
+            "sender authentication failed", "isn't aligned with", "not aligned with",
             "ptr record", "reverse dns", "rdns", "reverse lookup", "cannot find your hostname",
             "cannot find your reverse hostname", "client host rejected: cannot find your", "no ptr",
-            "ipv6 sending guidelines", "does not resolve to", "reverse hostname",
-        ])
-        + group(.blocked, .strong, [
+            "ipv6 sending guidelines", "does not resolve to", "reverse hostname", "ip name lookup failed",
             "blocked using", "blocklisted", "blacklisted", "block list", "blocklist", "blacklist", "spamhaus",
             "spamcop", "sorbs", "uceprotect", "barracudacentral", "barracuda reputation", "dnsbl", " rbl",
-            "rbl ", "listed at", "listed on", "is listed in", "are listed in", "ip listed", "on our block", "ipcheck.proofpoint.com",
-            "support.proofpoint.com/dnsbl", "[bl21]", "[bl22]", "[bl23]", "[ts01]", "[ts02]", "[ts03]", "(s3140)",
-            "(s3150)", "banned sending ip", "not authorized to send email directly to our servers",
-            "client host rejected", "client host blocked", "intrusion prevention", "connection refused by",
-            "ip address is block", "ip blocked", "dynamic ip", "dynamic ips",
-            "residential ip", "rtr:bl", "rtr:db", "dynt", "service refuse", "ofr006", "ofr_506", "ofr004",
-            "unregistered domains", "helo command rejected", "invalid helo", "bad helo", "no smtp service", "connections not accepted", "connection not accepted", "not accepting connections from",
-            "network is on our", "ip temporarily blacklisted", "pps_block", "banned sender",
-            "too many invalid recipients", "too many unknown recipients",
-        ])
-        + group(.badreputation, .strong, [
+            "rbl ", "listed at", "listed on", "is listed in", "are listed in", "ip listed", "on our block",
+            "ipcheck.proofpoint.com", "support.proofpoint.com/dnsbl", "[bl21]", "[bl22]", "[bl23]", "[ts01]",
+            "[ts02]", "[ts03]", "(s3140)", "(s3150)", "banned sending ip", "(bl)",
+            "not authorized to send email directly to our servers", "client host rejected", "client host blocked",
+            "intrusion prevention", "connection refused by", "ip address is block", "ip blocked", "dynamic ip",
+            "dynamic ips", "residential ip", "rtr:bl", "rtr:db", "dynt", "service refus", "adresse ip source",
+            "ofr006", "ofr_506", "ofr004", "unregistered domains", "helo command rejected", "invalid helo",
+            "bad helo", "no smtp service", "connections not accepted", "connection not accepted",
+            "not accepting connections", "network is on our", "ip temporarily blacklisted", "pps_block",
+            "banned sender", "too many invalid recipients", "too many unknown recipients",
             "reputation", "unexpected volume or user complaints", "user complaints", "[tss04]", "[tss09]",
             "temporarily deferred due to", "unusual rate of unsolicited mail", "traffic not accepted from this ip",
+            "will not accept messages from servers", "your e-mail is redundant", "my name was rejected",
         ])
-        + group(.speeding, .strong, [
+        // Sending too fast or too much, too many connections or recipients at once.
+        + group(.toomanyconn, .strong, [
             "rate limit", "ratelimit", "rate-limit", "sending rate", "too many messages", "exceeded the rate",
             "rate exceeded", "unsolicitedratelimiterror", "unusual sending activity", "sending too fast",
-            "too much mail", "message rate", "throttl", "sending quota",
-        ])
-        + group(.toomanyconn, .strong, [
-            "too many connections", "too many concurrent", "connection limit", "too many sessions",
-            "too many simultaneous", "trop de connexions", "too many recipients", "server busy",
-            "too many smtp sessions", "maximum connections",
+            "too much mail", "message rate", "throttl", "sending quota", "too many connections",
+            "too many concurrent", "connection limit", "too many sessions", "too many simultaneous",
+            "trop de connexions", "too many recipients", "server busy", "too many smtp sessions",
+            "maximum connections", "(s3115)",
         ])
         + group(.norelaying, .strong, [
             "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
@@ -86,15 +92,16 @@ enum TextRules {
         + group(.rejected, .strong, [
             "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
             "sender is blocked", "sender verify failed", "sender verification failed", "sender address does not exist",
-            "invalid sender", "sender domain", "sender is not allowed", "bad sender", "mail from address", "manually blocked senders", "from address is not allowed",
-            "sender address has null mx", "domain of sender address", "sender not allowed", "envelope blocked",
+            "invalid sender", "sender domain", "sender is not allowed", "bad sender", "mail from address",
+            "manually blocked senders", "from address is not allowed", "sender address has null mx",
+            "domain of sender address", "sender not allowed", "envelope blocked", "mailfrom domain",
+            "sender unknown", "unknown sender",
         ])
         + group(.securityerror, .strong, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
             "encryption required", "authentication required", "certificate verification failed",
             "tls session is required", "setting up tls", "dane error", "certificate", "tls session", "alpn",
-            "ca constrain",
-            "must authenticate", "not authenticated", "security policies", "security policy",
+            "ca constrain", "must authenticate", "not authenticated", "security policies", "security policy",
         ])
         // Message content.
         + group(.virusdetected, .strong, [
@@ -103,7 +110,8 @@ enum TextRules {
         + group(.spamdetected, .strong, [
             "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
             "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
-            "high probability of", "spam score", "advertising",
+            "high probability of", "spam score", "advertising", "blacklisted url", "uribl", "surbl",
+            "message content rejected",
         ])
         + group(.mesgtoobig, .strong, [
             "message size exceeds", "message too large", "message is too large", "message too big",
@@ -111,14 +119,13 @@ enum TextRules {
             "message size limit", "too large for", "maximum message size", "mail size limit", "exceeded max size",
             "message exceeds", "size of the message", "too big",
         ])
-        + group(.notcompliantrfc, .strong, [
+        + group(.contenterror, .strong, [
             "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "bare lf", "bare linefeed",
             "not rfc compliant", "non-compliant", "duplicate header", "multiple from", "missing date header",
             "message-id header", "missing message-id",
-        ])
-        + group(.contenterror, .strong, [
             "content rejected", "message content", "invalid message content", "header rejected", "invalid header",
-            "header is", "attachment", "8-bit", "8bit", "line too long", "lines too long", "utf8 support required", "invalid mime", "mime type", "content denied",
+            "header is", "attachment", "8-bit", "8bit", "line too long", "lines too long", "utf8 support required",
+            "invalid mime", "mime type", "content denied",
         ])
         + group(.policyviolation, .strong, [
             "policy reasons", "local policy", "policy violation", "policy restrictions", "policy rejection",
@@ -129,10 +136,16 @@ enum TextRules {
         // an unknown user.
         + group(.mailererror, .strong, [
             "unable to exec", "command does not exist", "child process of", "command died with status",
+            "procmail:",
         ])
         + group(.syntaxerror, .strong, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
             "bad recipient address syntax", "malformed address",
+        ])
+        // Refused by the recipient side's own filtering: Exim's `:fail:` redirections, per-user filters.
+        + group(.filtered, .strong, [
+            "(:fail:)", "recipient's filter", "recipient filter", "filtered by the recipient", "refused by recipient",
+            "rejected by recipient", "due to recipient's policy", "recipient's policy",
         ])
         // The recipient's address and mailbox.
         + group(.hasmoved, .strong, [
@@ -140,28 +153,31 @@ enum TextRules {
             "no longer works", "forwarding address", "user not local", "has been moved", "mailbox owner has changed",
             "domain owner has changed",
         ])
-        + group(.suspend, .strong, [
-            "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
-            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended",
-            "account is inactive", "mailbox is inactive", "inactive account", "inactive mailbox",
-            "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
-            "account is locked", "tried to reach is disabled", "user account disabled", "recipient account is unavailable",
-            "account has been blocked", "mailbox is blocked", "account is blocked", "disabled or discontinued",
-            "temporarily disabled", "mailbox suspended", "account unavailable", "(554.30)",
-        ])
-        + group(.exceedlimit, .strong, [
-            "receiving mail at a rate", "receiving mail too quickly", "too many messages for this user",
-            "exceeded the maximum number of messages", "recipient's daily limit",
-        ])
         + group(.mailboxfull, .strong, [
             "mailbox full", "mailbox is full", "mailbox size limit", "over quota", "overquota", "quota exceeded",
             "exceeded storage allocation", "exceeds quota", "quota exceed", "out of storage space", "storage quota",
             "mailbox exceeds", "insufficient storage space", "disk quota", "user's mailbox is full",
             "boite du destinataire pleine", "full mailbox", "mailbox has exceeded", "no room", "quota",
+            "mailfolder is full", "too much mail stored", "messages in recipient's mailbox exceeded",
+            "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
+        ])
+        + group(.suspend, .strong, [
+            "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
+            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended",
+            "account is inactive", "mailbox is inactive", "inactive account", "inactive mailbox",
+            "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
+            "account is locked", "tried to reach is disabled", "user account disabled",
+            "recipient account is unavailable", "account has been blocked", "mailbox is blocked",
+            "account is blocked", "disabled or discontinued", "temporarily disabled", "mailbox suspended",
+            "account unavailable", "(554.30)", "user(s) account is disabled",
+        ])
+        + group(.exceedlimit, .strong, [
+            "receiving mail at a rate", "receiving mail too quickly", "too many messages for this user",
+            "exceeded the maximum number of messages", "recipient's daily limit",
         ])
         + group(.notaccept, .strong, [
-            "does not accept mail", "does not accept email", "accepts no mail", "null mx", "no mail service",
-            "does not receive mail", "not accepting mail", "not accept mail",
+            "does not accept mail", "does not accept email", "accepts no mail", "no mail service",
+            "does not receive mail", "not accepting mail", "not accept mail", "indicated no smtp service",
         ])
         + group(.hostunknown, .strong, [
             "host or domain name not found", "domain not found", "domain does not exist", "no such domain",
@@ -169,7 +185,8 @@ enum TextRules {
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
             "domain is not valid", "invalid domain", "unknown host", "name or service not known",
             "domain isn't in my list of allowed rcpthosts", "no such host", "can't route by dns",
-            "could not be resolved", "missing mx",
+            "could not be resolved", "missing mx", "couldn't find any host", "illegal host/domain",
+            "host/domain name", "domain may not exist",
         ])
         + group(.userunknown, .strong, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
@@ -177,13 +194,26 @@ enum TextRules {
             "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "mailbox does not exist",
             "address does not exist", "user does not exist", "user doesn't exist", "account does not exist",
             "no such mailbox", "unknown or illegal alias", "no such person", "does not exist",
-            "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound", "invalid user",
-            "recipient address rejected: access denied", "bad destination mailbox", "undeliverable address",
-            "recipient does not exist", "address unknown", "cuda_nsu", "destinataire invalide", "not our customer",
-            "no such account", "unknown address", "is not a valid", "user invalid", "unknown local part",
-            "unknown mailbox", "mailbox unknown", "addressee unknown", "invalid address", "bad recipient",
-            "no valid recipients", "mailbox name not allowed", "mailbox not available", "not listed in",
-            "user not exist", "doesn't exist",
+            "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound", "recipnotfound",
+            "invalid user", "recipient address rejected: access denied", "bad destination mailbox",
+            "undeliverable address", "recipient does not exist", "address unknown", "cuda_nsu",
+            "destinataire invalide", "not our customer", "no such account", "unknown address", "is not a valid",
+            "user invalid", "unknown local part", "unknown mailbox", "mailbox unknown", "addressee unknown",
+            "invalid address", "bad recipient", "no valid recipients", "mailbox name not allowed",
+            "mailbox not available", "not listed in", "user not exist", "doesn't exist", "address not found",
+            "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
+            "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
+        ])
+        // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
+        // end stays `mailboxfull`, and before the network and system reasons that kept failing.
+        + group(.expired, .strong, [
+            "retry timeout exceeded", "have been failing for a long time", "message expired", "delivery time expired",
+            "too long in queue", "queue lifetime", "maximum time in queue", "message delayed",
+            "retry time not reached for any host after a long failure period", "delivery expired",
+            "message too old", "delivery attempts will continue", "not delivered within", "will be retried for",
+            "has been delayed", "has been frozen", "in the queue too long", "after multiple retries",
+            "giving up on", "could not find a gateway", "host not reachable", "delivery attempts:",
+            "unable to deliver this message after",
         ])
         // The destination's own trouble.
         + group(.networkerror, .strong, [
@@ -193,20 +223,24 @@ enum TextRules {
             "lowest numbered mx record points to local host", "smtp timeout", "timeout", "timed out",
             "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
             "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
-            "ssl_accept", "network error", "no answer from host",
+            "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
+            "establish an smtp connection",
         ])
         + group(.mailererror, .strong, [
-            "command died with status", "command output", "returned 69", "child process", "transport returned",
-            "pipe to", "command not found", "exit code", "transport filter process failed", "unable to execute",
+            "command output", "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
+            "command not found", "exit code", "transport filter process failed", "unable to execute",
+            "(generated from |", "child status",
         ])
         + group(.systemfull, .strong, [
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
         ])
         + group(.systemerror, .strong, [
-            "temporary local problem", "local problem", "currently unavailable", "come back later", "unknown mail transport error", "mail transport unavailable",
-            "internal error", "internal failure", "temporary failure", "server error", "service unavailable",
-            "try again later", "please try later", "temporarily unavailable", "system error", "resources are temporarily",
-            "queue file write error", "lock file", "not available", "delivery failed",
+            "temporary local problem", "local problem", "currently unavailable", "come back later",
+            "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
+            "temporary failure", "server error", "service unavailable", "try again later", "please try later",
+            "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
+            "lock file", "not available", "delivery failed", "duplicated message-id", "unable to contact ldap",
+            "local delivery failed",
         ])
         + group(.onhold, .strong, [
             "try again in", "please retry",
