@@ -80,27 +80,29 @@ while (my $j = <$scan>) {
 }
 close $scan;
 
-# Sisimai reading only what the log line carries (a Postfix-style bounce built from it).
+# Sisimai reading only what the log line carries: the bounce Postfix would send for it (Benchmarks/sisimai-label.pl).
 if ($withSisimai) {
-    require Sisimai;
+    my ($ifh, $in) = tempfile(SUFFIX => '.tsv', UNLINK => 1);
+    binmode $ifh;
+    my $k = 0;
     for my $r (@rows) {
-        my $dsn = $r->{dsn} ne '' ? $r->{dsn} : '5.0.0';
-        my $diag = $r->{text};
-        my $mail = join("\n",
-            'From MAILER-DAEMON Wed Dec  2 10:00:00 2026', 'Return-Path: <>',
-            'From: MAILER-DAEMON@mx.example.org (Mail Delivery System)', 'To: sender@example.org',
-            'Subject: Undelivered Mail Returned to Sender', 'Date: Wed, 2 Dec 2026 10:00:00 +0000', 'MIME-Version: 1.0',
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '', '--B',
-            'Content-Type: text/plain', '', 'This is the mail system at host mx.example.org.', '',
-            '<rcpt@example.net>: host mx.example.net[192.0.2.1] said: ' . $diag, '', '--B',
-            'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example.org', '',
-            'Final-Recipient: rfc822; rcpt@example.net', 'Action: failed', "Status: $dsn",
-            'Remote-MTA: dns; mx.example.net', "Diagnostic-Code: smtp; $diag", '', '--B',
-            'Content-Type: message/rfc822', '', 'From: sender@example.org', 'To: rcpt@example.net', 'Subject: hi', '',
-            'hi', '--B--', '');
-        my $v = eval { Sisimai->make(\$mail) };
-        $r->{sisimai} = ($v && @$v) ? $v->[0]->reason : 'none';
-        $r->{sisimaiHS} = ($v && @$v) ? ($v->[0]->softbounce == 0 ? 'hard' : 'soft') : 'soft';
+        $k++;
+        print $ifh join("\t", "R$k", $r->{code}, $r->{dsn} ne '' ? $r->{dsn} : '5.0.0', $r->{cmd}, $r->{text}), "\n";
+    }
+    close $ifh;
+    open(my $lab, '-|', "perl Benchmarks/sisimai-label.pl line < $in 2>/dev/null") or die "sisimai-label.pl: $!\n";
+    my %theirs;
+    <$lab>;
+    while (my $l = <$lab>) {
+        chomp $l;
+        my @f = split /\t/, $l, -1;
+        $theirs{$f[0]} = [$f[5], $f[6]];
+    }
+    close $lab;
+    $k = 0;
+    for my $r (@rows) {
+        $k++;
+        ($r->{sisimai}, $r->{sisimaiHS}) = @{ $theirs{"R$k"} // ['none', 'soft'] };
     }
 }
 

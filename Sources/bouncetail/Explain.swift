@@ -92,6 +92,8 @@ struct Explain: ParsableCommand {
         var because = describe(evidence, classifier)
         if refinement == .refusedAfterData {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
+        } else if refinement == .notFinal {
+            because += "; a deferral, so one attempt that failed (networkerror), not yet an expiry"
         }
         if json {
             var j = JSONBuffer()

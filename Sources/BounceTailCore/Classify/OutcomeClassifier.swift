@@ -15,6 +15,8 @@ public enum Refinement: Equatable, Sendable {
     /// An unknown-mailbox text given only after DATA: the address was accepted at RCPT, so it is the recipient
     /// side's filter speaking, not a missing mailbox.
     case refusedAfterData
+    /// A text that reads as an expiry (a timeout) on a deferral: the queue lifetime has not run out yet.
+    case notFinal
 }
 
 /// Classifies failed outcomes: a reason (Sisimai 4's vocabulary), hard or soft, and whose fault it is.
@@ -88,8 +90,6 @@ public final class OutcomeClassifier: Sendable {
         } else if let dsn, let code = Self.reason(for: dsn) {
             if let t = strong, t != code, Self.phrase(t, overrides: code) {
                 (reason, evidence) = (t, .text(rule: textRule!, strength: .strong))
-            } else if strong == nil, Self.saysLittle(code), let t = textRule {
-                (reason, evidence) = (rules[t].reason, .text(rule: t, strength: .weak))
             } else {
                 (reason, evidence) = (code, .enhancedCode(dsn, specific: !Self.saysLittle(code)))
             }
@@ -102,9 +102,13 @@ public final class OutcomeClassifier: Sendable {
             (reason, evidence) = (hasText ? .onhold : .undefined, .nothing)
         }
         var refinement = Refinement.none
-        if reason == .userunknown, stage == .data, case .text = evidence {
+        if case .text = evidence, reason == .userunknown, stage == .data {
             reason = .filtered
             refinement = .refusedAfterData
+        } else if reason == .expired, status == .deferred {
+            // One attempt that timed out is not an expiry: the message is still queued.
+            reason = .networkerror
+            refinement = .notFinal
         }
         var fault = Self.fault(of: reason)
         if status == .expired {
@@ -150,7 +154,7 @@ public final class OutcomeClassifier: Sendable {
     /// Codes that name no particular cause: any clear phrase decides instead.
     private static func saysLittle(_ code: BounceReason) -> Bool {
         switch code {
-        case .securityerror, .systemerror, .networkerror, .onhold, .undefined: true
+        case .securityerror, .systemerror, .networkerror, .expired, .onhold, .undefined: true
         default: false
         }
     }
@@ -161,7 +165,8 @@ public final class OutcomeClassifier: Sendable {
         guard let tr = rank(t) else { return false }
         guard let cr = rank(code) else { return true }
         // An "unknown user" code over a text that names a blocklisted or refused sender is the block speaking.
-        if code == .userunknown, t == .blocked || t == .rejected { return true }
+        // So is a text that names the domain as unknown: the more specific of the two.
+        if code == .userunknown, t == .blocked || t == .rejected || t == .hostunknown { return true }
         return tr < cr
     }
 

@@ -30,6 +30,9 @@ enum TextRules {
         // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
         // verdict on the domain, unless it says the domain takes no mail (null MX).
         group(.notaccept, .strong, ["null mx", "doesn't receive email", "does not receive email"])
+        // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
+        // again" ends a delivery as an unknown domain: the reference reads it so.
+        + group(.hostunknown, .strong, ["host or domain name not found"])
         + group(.networkerror, .strong, [
             "host not found, try again", "temporary failure in name resolution", "dns lookup failure", "dns timeout",
             "dns error:", "host name lookup failure", "name server:",
@@ -95,7 +98,7 @@ enum TextRules {
             "invalid sender", "sender domain", "sender is not allowed", "bad sender", "mail from address",
             "manually blocked senders", "from address is not allowed", "sender address has null mx",
             "domain of sender address", "sender not allowed", "envelope blocked", "mailfrom domain",
-            "sender unknown", "unknown sender",
+            "sender unknown", "unknown sender", "administrative prohibition",
         ])
         + group(.securityerror, .strong, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
@@ -130,13 +133,12 @@ enum TextRules {
         + group(.policyviolation, .strong, [
             "policy reasons", "local policy", "policy violation", "policy restrictions", "policy rejection",
             "violates", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy",
-            "rejected by policy", "administrative prohibition",
+            "rejected by policy",
         ])
         // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
         // an unknown user.
         + group(.mailererror, .strong, [
             "unable to exec", "command does not exist", "child process of", "command died with status",
-            "procmail:",
         ])
         + group(.syntaxerror, .strong, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
@@ -203,6 +205,7 @@ enum TextRules {
             "mailbox not available", "not listed in", "user not exist", "doesn't exist", "address not found",
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
+            "unverified address",
         ])
         // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
         // end stays `mailboxfull`, and before the network and system reasons that kept failing.
@@ -211,17 +214,19 @@ enum TextRules {
             "too long in queue", "queue lifetime", "maximum time in queue", "message delayed",
             "retry time not reached for any host after a long failure period", "delivery expired",
             "message too old", "delivery attempts will continue", "not delivered within", "will be retried for",
-            "has been delayed", "has been frozen", "in the queue too long", "after multiple retries",
-            "giving up on", "could not find a gateway", "host not reachable", "delivery attempts:",
+            "has been delayed", "has been frozen", "after multiple retries",
+            "could not find a gateway", "host not reachable", "delivery attempts:",
             "unable to deliver this message after",
         ])
+        // A connection that timed out: on a final failure that is the queue lifetime running out on a host
+        // that never answered (the classifier reads it as networkerror on a deferral).
+        + group(.expired, .strong, ["connection timed out", "smtp timeout", "timed out", "timeout"])
         // The destination's own trouble.
         + group(.networkerror, .strong, [
             "connection timed out", "connection refused", "network is unreachable", "no route to host",
             "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
             "loops back to myself", "mail loop", "routing loop", "hop count exceeded", "too many hops",
-            "lowest numbered mx record points to local host", "smtp timeout", "timeout", "timed out",
-            "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
+            "lowest numbered mx record points to local host", "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
             "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
             "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
             "establish an smtp connection",
@@ -229,7 +234,7 @@ enum TextRules {
         + group(.mailererror, .strong, [
             "command output", "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
             "command not found", "exit code", "transport filter process failed", "unable to execute",
-            "(generated from |", "child status",
+            "(generated from |", "child status", "procmail:",
         ])
         + group(.systemfull, .strong, [
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
@@ -242,11 +247,13 @@ enum TextRules {
             "lock file", "not available", "delivery failed", "duplicated message-id", "unable to contact ldap",
             "local delivery failed",
         ])
+        // qmail gives up with "I'm not going to try again; this message has been in the queue too long" after
+        // what kept failing, which is the reason when the text names it.
+        + group(.expired, .strong, ["in the queue too long", "giving up on"])
         + group(.onhold, .strong, [
             "try again in", "please retry",
         ])
         // Weak hints that only decide when the codes say nothing specific.
-        + group(.userunknown, .weak, ["recipient rejected", "address rejected", "is unknown"])
         + group(.policyviolation, .weak, ["policy", "not allowed", "prohibited"])
         + group(.securityerror, .weak, ["not authorized", "unauthorized", "access denied"])
         + group(.blocked, .weak, ["your ip", "your host", "refused to talk to me", "blocked", "denied", "rejected"])
