@@ -23,6 +23,12 @@ let eximCases: [ScanCase] = [
     ScanCase(
         line: "2026-11-23 10:00:09 1wQx7E-0004Af-Ij == heidi@example.net R=dnslookup T=remote_smtp defer (-1): domain matches queue_smtp_domains, or -odqs set",
         expect: [:]),
+    ScanCase(  // the queue runner skipped the host: no attempt, so no outcome and no counter moves
+        line: "2026-11-23 10:00:09 1wQx7E-0004Af-Ij == heidi@example.net R=dnslookup T=remote_smtp defer (-53): retry time not reached for any host",
+        expect: [:]),
+    ScanCase(
+        line: "2026-11-23 10:00:09 1wQx7E-0004Af-Ij == heidi@example.net routing defer (-51): retry time not reached",
+        expect: [:]),
     ScanCase(
         line: "2026-11-23 10:00:08 1wQx7D-0004Ae-Gh *> grace@example.net R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.10]",
         expect: [:]),

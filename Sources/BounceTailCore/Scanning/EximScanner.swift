@@ -110,9 +110,12 @@ public struct EximScanner {
             }
             if let t = textStart {
                 let text = t..<end
-                // Not a delivery attempt: the message was only queued (queue_smtp_domains, -odqs, queue_domains).
+                // Not a delivery attempt: the message was only queued (queue_smtp_domains, -odqs, queue_domains),
+                // or the queue runner skipped it because the route's or host's retry time is not reached yet
+                // (`defer (-51)`/`defer (-53)`): nothing was asked of the destination, so no counter moves.
                 if ByteSearch.first("queue_smtp_domains", in: l, text) != nil
                     || ByteSearch.first("domain is in queue_domains", in: l, text) != nil
+                    || ByteSearch.hasPrefix("retry time not reached", in: l, at: t, end: end)
                 {
                     return .none
                 }
