@@ -36,6 +36,11 @@ func classify(_ d: LabelledDiagnostic) -> Classification {
     }
 }
 
+/// The reason of a final failure with this logged dsn and text.
+func reason(_ dsn: String, _ text: String) -> BounceReason {
+    classify(LabelledDiagnostic(status: .bounced, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
+}
+
 @Suite struct ClassifierTests {
     @Test func theLabelledSetIsLargeAndDistinct() {
         #expect(labelled.count >= 300)
@@ -58,9 +63,6 @@ func classify(_ d: LabelledDiagnostic) -> Classification {
     }
 
     @Test func aPhraseBeatsACodeOfACauseCheckedAfterIt() {
-        func reason(_ dsn: String, _ text: String) -> BounceReason {
-            classify(LabelledDiagnostic(status: .bounced, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
-        }
         // A blocklisted sender, a full mailbox or relaying named under an "unknown user" code is what it names.
         #expect(reason("5.1.1", "550 5.1.1 Client host [192.0.2.1] blocked using zen.spamhaus.org") == .blocked)
         #expect(reason("5.1.1", "550 5.1.1 Mailbox full") == .mailboxfull)
@@ -75,9 +77,6 @@ func classify(_ d: LabelledDiagnostic) -> Classification {
     }
 
     @Test func verdictCodesOfBounceProcessorsDecide() {
-        func reason(_ dsn: String, _ text: String) -> BounceReason {
-            classify(LabelledDiagnostic(status: .bounced, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
-        }
         #expect(reason("5.0.911", "Unable to deliver message to <a@example.net>") == .userunknown)
         #expect(reason("5.0.910", "550 User unknown") == .filtered)
         #expect(reason("5.0.947", "connection refused") == .expired)

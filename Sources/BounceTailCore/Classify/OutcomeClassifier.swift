@@ -162,6 +162,8 @@ public final class OutcomeClassifier: Sendable {
     /// Whether a strong phrase's reason beats the code's.
     private static func phrase(_ t: BounceReason, overrides code: BounceReason) -> Bool {
         if t == code || saysLittle(code) { return true }
+        // Greylisting says why a 4.7.1 came: a deliberate first refusal, not a block of our host.
+        if t == .onhold, code == .blocked { return true }
         guard let tr = rank(t) else { return false }
         guard let cr = rank(code) else { return true }
         // An "unknown user" code over a text that names a blocklisted or refused sender is the block speaking.
