@@ -15,7 +15,8 @@ public enum Refinement: Equatable, Sendable {
     /// An unknown-mailbox text given only after DATA: the address was accepted at RCPT, so it is the recipient
     /// side's filter speaking, not a missing mailbox.
     case refusedAfterData
-    /// A text that reads as an expiry (a timeout) on a deferral: the queue lifetime has not run out yet.
+    /// An expiry (a timeout text, a `4.4.7` code) on a deferral: the message is still queued, so one attempt
+    /// failed (networkerror).
     case notFinal
 }
 
@@ -47,13 +48,9 @@ public final class OutcomeClassifier: Sendable {
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
         var rule: Int? = nil
-        var stage = SMTPStage.unknown
-        if let r = o.diagnostic {
-            rule = textRule(o.bytes, r, cache: cache)
-            stage = SMTPStage.find(in: o.bytes, r)
-        }
-        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, hasText: o.diagnostic != nil,
-                      stage: stage).classification
+        if let r = o.diagnostic { rule = textRule(o.bytes, r, cache: cache) }
+        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic)
+            .classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
             let p = DomainTypos.provider(near: o.bytes, domain: (at + 1)..<o.recipient.upperBound)
@@ -68,7 +65,7 @@ public final class OutcomeClassifier: Sendable {
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
     ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
         weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { textRule(l, $0, cache: nil) },
-              hasText: r != nil, stage: r.map { SMTPStage.find(in: l, $0) } ?? .unknown)
+              text: l, r)
     }
 
     /// The first text rule found in what the remote server said in `l[r]`, remembered in `cache` if given.
@@ -78,8 +75,10 @@ public final class OutcomeClassifier: Sendable {
         return cache.rule(l, reply) { firstRule(l, reply) }
     }
 
-    private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?, hasText: Bool,
-                       stage: SMTPStage)
+    /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
+    /// verdict depends on it (an unknown-user text), not for every failure.
+    private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?,
+                       text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?)
         -> (classification: Classification, evidence: Evidence, refinement: Refinement)
     {
         var reason: BounceReason
@@ -99,10 +98,10 @@ public final class OutcomeClassifier: Sendable {
             (reason, evidence) = (rc, .replyCode(smtpCode))
         } else {
             // A text that nothing in it explains is on hold (undecided); no text at all is undefined.
-            (reason, evidence) = (hasText ? .onhold : .undefined, .nothing)
+            (reason, evidence) = (text != nil ? .onhold : .undefined, .nothing)
         }
         var refinement = Refinement.none
-        if case .text = evidence, reason == .userunknown, stage == .data {
+        if case .text = evidence, reason == .userunknown, let text, SMTPStage.find(in: l, text) == .data {
             reason = .filtered
             refinement = .refusedAfterData
         } else if reason == .expired, status == .deferred {
@@ -159,9 +158,10 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// Whether a strong phrase's reason beats the code's.
+    /// Whether a strong phrase's reason beats the code's (a different one: the caller keeps a code the phrase
+    /// agrees with as the evidence).
     private static func phrase(_ t: BounceReason, overrides code: BounceReason) -> Bool {
-        if t == code || saysLittle(code) { return true }
+        if saysLittle(code) { return true }
         // Greylisting says why a 4.7.1 came: a deliberate first refusal, not a block of our host.
         if t == .onhold, code == .blocked { return true }
         guard let tr = rank(t) else { return false }
