@@ -14,11 +14,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The state directory's database (docs/STATE.md).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CBytes"),
         // The DEFLATE decoder gzip archives are read with (zlib still checks their CRC-32).
         .target(name: "CInflate"),
         .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
-        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib", "CInflate"], swiftSettings: strict),
+        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib", "CInflate", "CSQLite"], swiftSettings: strict),
         .executableTarget(
             name: "bouncetail",
             dependencies: [
@@ -37,6 +39,6 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
         .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CInflate", "CZlib"], swiftSettings: strict),
-        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailIO", "BounceTailTestSupport"], swiftSettings: strict),
     ]
 )

@@ -173,13 +173,13 @@ _bouncetail() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|track|follow|report|suppress|unsuppress|list|explain|help)
+    scan|track|follow|report|suppress|unsuppress|list|deltas|check|explain|help)
         # Offer subcommand argument completions
         "_bouncetail_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress list explain help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress list deltas check explain help' -- "${cur}"))
         ;;
     esac
 }
@@ -211,9 +211,9 @@ _bouncetail_scan() {
 
 _bouncetail_track() {
     repeating_flags=()
-    non_repeating_flags=(--events --count-sender-faults --quiet --version -h --help)
+    non_repeating_flags=(--events --continue-seq --count-sender-faults --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes)
+    non_repeating_options=(--state --deltas --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -222,6 +222,9 @@ _bouncetail_track() {
         return
         ;;
     '--deltas')
+        return
+        ;;
+    '--keep-deltas')
         return
         ;;
     '--hard-limit')
@@ -257,9 +260,9 @@ _bouncetail_track() {
 
 _bouncetail_follow() {
     repeating_flags=()
-    non_repeating_flags=(--verbose --count-sender-faults --version -h --help)
+    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format)
+    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -277,6 +280,9 @@ _bouncetail_follow() {
         return
         ;;
     '--poll-interval')
+        return
+        ;;
+    '--keep-deltas')
         return
         ;;
     '--hard-limit')
@@ -400,6 +406,39 @@ _bouncetail_list() {
         ;;
     '--format')
         __bouncetail_add_completions -W 'jsonl'$'\n''csv'$'\n''postfix'$'\n''exim'
+        return
+        ;;
+    esac
+}
+
+_bouncetail_deltas() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --since)
+    __bouncetail_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    esac
+}
+
+_bouncetail_check() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state)
+    __bouncetail_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
         return
         ;;
     esac

@@ -11,5 +11,5 @@ struct BounceTail: ParsableCommand {
             Shell completions: bouncetail --generate-completion-script bash|zsh|fish (also in completions/).
             """,
         version: "0.1.0",
-        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, List.self, Explain.self])
+        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, List.self, Deltas.self, Check.self, Explain.self])
 }

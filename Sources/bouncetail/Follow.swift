@@ -37,6 +37,8 @@ struct Follow: ParsableCommand {
     @Flag(help: "Report lines per second on stderr every 10 seconds.")
     var verbose = false
 
+    @OptionGroup var output: DeltaOptions
+
     @OptionGroup var policy: PolicyOptions
 
     @Option(help: "Zone of stamps that carry none: an IANA name, UTC or +01:00.")
@@ -68,6 +70,7 @@ struct Follow: ParsableCommand {
         settings.scan.zone = SystemZone.named(timezone) ?? FixedZone.utc
         settings.policy = policy.policy
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
+        output.apply(to: &settings)
         var f = FollowSettings()
         f.fromEnd = from == "end"
         f.rotateWaitSeconds = Self.seconds(rotateWait)!

@@ -26,6 +26,8 @@ struct Track: ParsableCommand {
     @Option(help: .hidden)
     var commitEvery: UInt64?
 
+    @OptionGroup var output: DeltaOptions
+
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var input: InputOptions
 
@@ -36,6 +38,7 @@ struct Track: ParsableCommand {
         settings.policy = policy.policy
         settings.events = events
         if let commitEvery { settings.commitEveryBytes = max(1, commitEvery) }
+        output.apply(to: &settings)
         try runReportingErrors {
             let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
             let progress = input.progressLine()
@@ -82,93 +85,6 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let e as OutputError {
         printError("bouncetail: \(e)")
         throw ExitCode(1)
-    }
-}
-
-struct StateOptions: ParsableArguments {
-    @Option(help: "State directory.")
-    var state: String
-
-    @Option(help: "Append the deltas to this file (as `track --deltas`).")
-    var deltas: String?
-}
-
-struct Suppress: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Suppress addresses by hand (a delta with \"why\":\"manual\").",
-        discussion: "Example:\n  bouncetail suppress --state /var/lib/bouncetail --reason \"asked to stop\" someone@example.net")
-
-    @OptionGroup var options: StateOptions
-
-    @Option(help: "Why (kept with the suppression).")
-    var reason: String = "manual"
-
-    @Argument(help: "Addresses to suppress.")
-    var addresses: [String]
-
-    func run() throws {
-        try runReportingErrors {
-            let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas)
-            try tracker.suppress(addresses, reason: reason, at: Instant(seconds: Int64(Date().timeIntervalSince1970)))
-            try tracker.finish()
-        }
-    }
-}
-
-struct Unsuppress: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Lift suppressions by hand and reset the counters (a delta with \"why\":\"manual\").",
-        discussion: "Example:\n  bouncetail unsuppress --state /var/lib/bouncetail someone@example.net")
-
-    @OptionGroup var options: StateOptions
-
-    @Argument(help: "Addresses to unsuppress.")
-    var addresses: [String]
-
-    func run() throws {
-        try runReportingErrors {
-            let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas)
-            try tracker.unsuppress(addresses, at: Instant(seconds: Int64(Date().timeIntervalSince1970)))
-            try tracker.finish()
-        }
-    }
-}
-
-enum ListFormat: String, ExpressibleByArgument, CaseIterable {
-    case jsonl, csv, postfix, exim
-}
-
-struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print the current suppression list: JSON Lines, CSV, a Postfix access table or an Exim lsearch file.",
-        discussion: """
-            Examples:
-              bouncetail list --state /var/lib/bouncetail
-              bouncetail list --state /var/lib/bouncetail --format postfix > /etc/postfix/bouncetail_suppressed
-              bouncetail list --state /var/lib/bouncetail --format csv > suppressed.csv
-            """)
-
-    @Option(help: "State directory.")
-    var state: String
-
-    @Option(help: "Output format: jsonl, csv, postfix (check_recipient_access table) or exim (lsearch file).")
-    var format: ListFormat = .jsonl
-
-    func run() throws {
-        try runReportingErrors {
-            let store = try StateStore(directory: state)
-            let ledger = BounceLedger(policy: SuppressionPolicy())
-            var inFlight = InFlightMessages()
-            _ = try store.load(into: ledger, inFlight: &inFlight)
-            let out = OutputStream()
-            var j = JSONBuffer()
-            if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }
-            for (key, r) in ledger.snapshotRecipients where r.suppressed {
-                SuppressionListFormat.append(key, r, format: format, to: &j)
-            }
-            out.buffer = j.bytes
-            try out.flush()
-        }
     }
 }
 

@@ -64,7 +64,7 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
         return try String(contentsOf: dir.appendingPathComponent("ref.jsonl"), encoding: .utf8)
     }
 
-    @Test(arguments: ["before-commit", "state-written", "state-renamed", "deltas-partial", "deltas-appended"])
+    @Test(arguments: ["before-commit", "state-written", "state-committed", "deltas-partial", "deltas-appended"])
     func aCrashAtAnyWriteStepLeavesTheDeltasFileAsAnUninterruptedRunWould(point: String) throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -180,10 +180,7 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
             + [dir.appendingPathComponent("cut.gz").path]
         let first = try run(args)
         #expect(first.status == 1 && first.stderr.contains("cut.gz: gzip data ends early"), "\(first.stderr)")
-        func counters() throws -> [String] {
-            try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
-                .split(separator: "\n").filter { $0.contains(#""type":"recipient""#) }.map(String.init)
-        }
+        func counters() throws -> [String] { try stateRows(state, "SELECT * FROM recipients ORDER BY address") }
         let afterFirst = try counters()
         let deltas = try String(contentsOf: dir.appendingPathComponent("d.jsonl"), encoding: .utf8)
         #expect(afterFirst.count > 5 && !deltas.isEmpty)
@@ -197,28 +194,72 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("st"), withIntermediateDirectories: true)
-        let lockPath = dir.appendingPathComponent("st/lock").path
-        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        // The lock is the directory's own: no file inside can be deleted to get past it.
+        let fd = open(dir.appendingPathComponent("st").path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
-        let (status, err) = try runWithEnvironment(["track", "--state", "st", "/dev/null"], env: [:], in: dir)
-        #expect(status == 1)
-        #expect(err.contains("in use by another bouncetail process"))
+        for command in [["track", "--state", "st", "/dev/null"], ["follow", "--state", "st", "mail.log"]] {
+            let (status, err) = try runWithEnvironment(command, env: [:], in: dir)
+            #expect(status == 1)
+            #expect(err.contains("in use by another bouncetail process"), "\(err)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("st").path).isEmpty)
     }
 
-    @Test func aCorruptStateFileIsNamedAndLeftAlone() throws {
+    @Test func aCorruptStateDatabaseIsNamedAndLeftAlone() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try syntheticLog(lines: 200).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
-        _ = try runWithEnvironment(["track", "--state", "st"] + common + ["mail.log"], env: [:], in: dir)
-        let statePath = dir.appendingPathComponent("st/state.jsonl")
-        var bytes = try Data(contentsOf: statePath)
-        bytes.removeLast(bytes.count / 3)
-        try bytes.write(to: statePath)
-        let (status, err) = try runWithEnvironment(["track", "--state", "st"] + common + ["mail.log"], env: [:], in: dir)
-        #expect(status == 1)
-        #expect(err.contains("st/state.jsonl:") && err.contains("corrupt state file"))
-        #expect(try Data(contentsOf: statePath) == bytes)
+        try syntheticLog(lines: 3000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let (made, madeErr) = try runWithEnvironment(["track", "--state", "good"] + common + ["mail.log"], env: [:], in: dir)
+        #expect(made == 0, "\(madeErr)")
+        let good = try Data(contentsOf: dir.appendingPathComponent("good/state.db"))
+        #expect(good.count > 8192)
+        // Cut short, its header overwritten, and pages of it overwritten with garbage.
+        var damaged: [(String, Data)] = [("cut", good.prefix(good.count / 3)), ("header", Data(repeating: 0x41, count: 100) + good.dropFirst(100))]
+        var garbage = good
+        for page in stride(from: 4096, to: good.count, by: 4096) { garbage.replaceSubrange(page + 100..<page + 400, with: Data(repeating: 0xff, count: 300)) }
+        damaged.append(("pages", garbage))
+        for (name, bytes) in damaged {
+            let state = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            try bytes.write(to: state.appendingPathComponent("state.db"))
+            for command in [["track", "--state", name] + common + ["mail.log"], ["list", "--state", name], ["check", "--state", name]] {
+                let (status, err) = try runWithEnvironment(command, env: [:], in: dir)
+                #expect(status == 1, "\(name) \(command[0]): \(err)")
+                #expect(err.contains("\(name)/state.db") && (err.contains("corrupt") || err.contains("not a bouncetail state")),
+                        "\(name) \(command[0]): \(err)")
+            }
+            #expect(try Data(contentsOf: state.appendingPathComponent("state.db")) == bytes, "\(name)")
+        }
+    }
+
+    /// Values a state can hold but bouncetail never writes (edited by hand, damaged): each named, exit 1.
+    @Test func outOfRangeValuesInTheStateAreReportedNotTrusted() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = "Nov 23 10:00:00 mx1 postfix/smtp[1]: 4ABCDEF123: to=<a@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))\n"
+        for (name, sql, says) in [
+            ("hard", "UPDATE recipients SET hard = -5", "hard -5 is not a counter"),
+            ("soft", "UPDATE recipients SET soft = 9223372036854775807", "is not a counter"),
+            ("time", "UPDATE recipients SET last_bounce = '10000-01-01T00:00:00Z'", "is not an RFC 3339 time"),
+            ("offset", "UPDATE inputs SET offset = -1", "out of range"),
+            ("seq", "UPDATE meta SET value = -3 WHERE name = 'last_seq'", "negative"),
+        ] {
+            let file = dir.appendingPathComponent("\(name).log")
+            try log.write(to: file, atomically: true, encoding: .utf8)
+            let args = ["track", "--state", name, "--deltas", "\(name).jsonl"] + common + [file.lastPathComponent]
+            let (status, err) = try runWithEnvironment(args, env: [:], in: dir)
+            #expect(status == 0, "\(err)")
+            try stateExecute(dir.appendingPathComponent(name), sql)
+            let before = try Data(contentsOf: dir.appendingPathComponent("\(name)/state.db"))
+            // The same address bounces again: its stored record is read, found wrong, and nothing is committed.
+            try (log + log.replacingOccurrences(of: "10:00:00", with: "11:00:00")).write(to: file, atomically: true, encoding: .utf8)
+            let (again, err2) = try runWithEnvironment(args, env: [:], in: dir)
+            #expect(again == 1 && err2.contains("\(name)/state.db") && err2.contains(says), "\(name): \(err2)")
+            #expect(try Data(contentsOf: dir.appendingPathComponent("\(name)/state.db")) == before, "\(name)")
+            let (checked, err3) = try runWithEnvironment(["check", "--state", name], env: [:], in: dir)
+            #expect(checked == 1 && err3.contains(says), "\(name): \(err3)")
+        }
     }
 
     @Test func aFullDiskStopsWithAnErrorAndTheNextRunCatchesUp() throws {
@@ -226,11 +267,10 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
         defer { try? FileManager.default.removeItem(at: dir) }
         try syntheticLog(lines: 3000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
         let expected = try reference(dir)
-        // /dev/full accepts the open and fails every write with ENOSPC.
-        let (status, err) = try runWithEnvironment(
-            ["track", "--state", "st", "--deltas", "/dev/full"] + common + ["mail.log"], env: [:], in: dir)
-        #expect(status == 1)
-        #expect(err.contains("/dev/full: cannot append deltas"))
+        // A file size limit makes writes past 60 KiB fail as on a full disk (SIGXFSZ ignored: write says EFBIG).
+        let limited = try run([], shell: "cd '\(dir.path)' && trap '' XFSZ && ulimit -f 60 && \"$BT\" track --state st --deltas d.jsonl \(common.joined(separator: " ")) mail.log")
+        #expect(limited.status == 1, "\(limited.stderr)")
+        #expect(limited.stderr.contains("st/state.db") || limited.stderr.contains("d.jsonl"), "\(limited.stderr)")
         let (again, err2) = try runWithEnvironment(
             ["track", "--state", "st", "--deltas", "d.jsonl"] + common + ["mail.log"], env: [:], in: dir)
         #expect(again == 0, "\(err2)")
@@ -262,16 +302,18 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
         try deferral.write(to: log, atomically: true, encoding: .utf8)
         let args = ["track", "--state", state.path, "--timezone", "UTC", "--year", "2026", log.path]
         #expect(try run(args).status == 0)
-        let first = try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
-        #expect(first.contains(#""type":"message""#) && first.contains(#""type":"pair""#), "\(first)")
+        #expect(try stateRows(state, "SELECT * FROM messages").count == 1)
+        #expect(try stateRows(state, "SELECT * FROM message_recipients").count == 1)
+        #expect(try stateRows(state, "SELECT * FROM pairs").count == 1)
 
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("Nov 28 10:00:00 mx1 postfix/qmgr[2]: 4ABCDEF123: from=<news@sender.test>, status=expired, returned to sender\nNov 28 10:00:00 mx1 postfix/qmgr[2]: 4ABCDEF123: removed\n".utf8))
         try handle.close()
         #expect(try run(args).status == 0)
-        let second = try String(contentsOf: state.appendingPathComponent("state.jsonl"), encoding: .utf8)
-        #expect(!second.contains(#""type":"message""#) && !second.contains(#""type":"pair""#), "\(second)")
+        #expect(try stateRows(state, "SELECT * FROM messages").isEmpty)
+        #expect(try stateRows(state, "SELECT * FROM message_recipients").isEmpty)
+        #expect(try stateRows(state, "SELECT * FROM pairs").isEmpty)
         let outcomes = try run(["scan", "--timezone", "UTC", "--year", "2026", log.path]).stdout
         #expect(outcomes.contains(#""recipient":"full@example.net","original_recipient":null,"status":"expired""#), "\(outcomes)")
     }

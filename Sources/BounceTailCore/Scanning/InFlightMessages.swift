@@ -37,6 +37,8 @@ public struct InFlightMessages {
     private var scratch: [Int32] = []
     /// Keyed by lower-cased `host \0 queueid \0 recipient \0 original`; found by the first three parts.
     private var pending = ByteKeyedTable<PendingEntry>()
+    /// Messages changed since the last commit (`host \0 queueid`).
+    private var changed = ChangedKeys()
     public let maxAge: Int64
     private var nextSweep: Int64 = .min
 
@@ -52,6 +54,7 @@ public struct InFlightMessages {
         let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
             ?? messages.insertLowered(l, o.host, o.queueID, hash: hash, value: Message(lastSeen: o.time.seconds, newestPending: -1))
         messages.values[Int(m)]!.lastSeen = o.time.seconds
+        messages.withKey(m) { changed.note($0) }
         let ph = ByteKey.hash(l, o.recipient, seed: hash)
         guard pending.find(hash: ph, { Self.matches($0, o, recipient: true) }) == nil else { return }
         let entry = PendingEntry(dsn: o.dsn, hasOriginal: o.originalRecipient != nil, older: messages.values[Int(m)]!.newestPending)
@@ -67,6 +70,7 @@ public struct InFlightMessages {
         guard let p = pending.find(hash: ByteKey.hash(o.bytes, o.recipient, seed: hash), { Self.matches($0, o, recipient: true) }),
             let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
         else { return }
+        messages.withKey(m) { changed.note($0) }
         // Unlink it from its message's list.
         var slot = messages.values[Int(m)]!.newestPending
         var newer: Int32 = -1
@@ -137,6 +141,21 @@ public struct InFlightMessages {
         }
     }
 
+    // MARK: - Commits
+
+    /// Each message changed since the last `committed()`, once: its key (`host \0 queueid`) and its pending
+    /// recipients (oldest first) with the time it was last seen, or nil when it is no longer in flight.
+    public func forEachChangedMessage(_ body: ([UInt8], (pending: [Pending], lastSeen: Int64)?) throws -> Void) rethrows {
+        try changed.forEachDistinct { key in
+            let m = messages.find(hash: Self.hash(ofKey: key), { $0.elementsEqual(key) })
+            try body(key, m.map { (pendingList($0), messages.values[Int($0)]!.lastSeen) })
+        }
+    }
+
+    public var hasChanges: Bool { !changed.isEmpty }
+
+    public mutating func committed() { changed.removeAll() }
+
     // MARK: - Helpers
 
     /// A message's pending recipients, oldest first.
@@ -154,6 +173,7 @@ public struct InFlightMessages {
 
     /// Drops a message and its pending recipients.
     private mutating func forget(_ m: Int32) {
+        messages.withKey(m) { changed.note($0) }
         var slot = messages.values[Int(m)]!.newestPending
         while slot >= 0 {
             let older = pending.values[Int(slot)]!.older

@@ -12,6 +12,9 @@ public struct Instant: Hashable, Comparable, Sendable {
         self.fractionDigits = fractionDigits
     }
 
+    /// 9999-12-31T23:59:59Z: the last instant RFC 3339 (four-digit years) can write.
+    public static let latestStorable = Instant(seconds: 253_402_300_799)
+
     public static func < (a: Instant, b: Instant) -> Bool {
         a.seconds != b.seconds ? a.seconds < b.seconds : a.nanoseconds < b.nanoseconds
     }

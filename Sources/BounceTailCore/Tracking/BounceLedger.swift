@@ -23,7 +23,10 @@ public final class BounceLedger {
 
         public init() {}
 
-        var isEmpty: Bool { hard == 0 && soft == 0 && !suppressed }
+        /// The largest counter a state holds (a counter stops there; a stored one above is corrupt).
+        public static let maxCounter = Int(Int32.max)
+
+        public var isEmpty: Bool { hard == 0 && soft == 0 && !suppressed }
     }
 
     public struct Pair: Equatable, Sendable {
@@ -44,20 +47,32 @@ public final class BounceLedger {
     /// Suppressions with an end, by end time (lazy: entries are checked against the record when popped).
     @exclusivity(unchecked) private var expiries = MinHeap()
     private var nextPairSweep: Int64 = .min
+    /// The state database, for addresses not in memory (nil: everything is in memory).
+    public var backing: RecipientBacking? {
+        didSet { storedExpiry = backing?.earliestStoredExpiry(after: nil) }
+    }
+    /// The earliest end of a stored timed suppression not loaded yet.
+    private var storedExpiry: Int64?
+    /// Recipient slots changed since the last commit (each once), and which slots those are. A recipient that
+    /// no longer counts stays in its slot, empty, until the commit has deleted its row: until then the stored
+    /// row must not be read back in as if it were current.
+    private var changedSlots: [Int32] = []
+    private var slotChanged: [Bool] = []
+    @exclusivity(unchecked) private var changedPairs = ChangedKeys()
 
     public init(policy: SuppressionPolicy, lastSeq: UInt64 = 0) {
         self.policy = policy
         self.lastSeq = lastSeq
     }
 
-    public var recipientCount: Int { recipients.count }
+    /// Recipients in memory with a counter or a suppression.
+    public var recipientCount: Int { recipients.liveSlots.count { !recipients.values[Int($0)]!.isEmpty } }
     public var pairCount: Int { pairs.count }
 
     /// Whether the outcome's recipient is on the list right now (before the outcome is applied).
     public func isSuppressed(_ o: DeliveryOutcome) -> Bool {
         let keyRange = o.originalRecipient ?? o.recipient
-        guard let slot = recipients.find(hash: ByteKey.hash(o.bytes, keyRange), { ByteKey.equals($0, o.bytes, keyRange) })
-        else { return false }
+        guard let slot = recipientSlot(o.bytes, keyRange, hash: ByteKey.hash(o.bytes, keyRange)) else { return false }
         return recipients.values[Int(slot)]!.suppressed
     }
 
@@ -66,6 +81,7 @@ public final class BounceLedger {
     /// Applies one outcome; `file` names its input in deltas. Calls `emit` for each delta it causes.
     @inline(__always)
     public func apply(_ o: DeliveryOutcome, file: [UInt8], emit: (SuppressionDelta) throws -> Void) rethrows {
+        if let t = storedExpiry, t <= o.time.seconds { loadStoredExpiries(upTo: o.time.seconds) }
         if !expiries.isEmpty, let top = expiries.peek, top.until <= o.time {
             try liftExpired(upTo: o.time, file: file, line: o.line, emit: emit)
         }
@@ -75,15 +91,14 @@ public final class BounceLedger {
         switch o.status {
         case .delivered:
             forgetPair(o, keyRange: keyRange, keyHash: keyHash)
-            guard let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) }) else { return }
-            var r = recipients.values[Int(slot)]!
-            let wasSuppressed = r.suppressed
-            r = Recipient()
+            guard let slot = recipientSlot(l, keyRange, hash: keyHash) else { return }
+            let wasSuppressed = recipients.values[Int(slot)]!.suppressed
+            guard !recipients.values[Int(slot)]!.isEmpty else { return }
+            forget(slot)
             if wasSuppressed {
                 try emit(delta(.unsuppress, key: recipients.key(slot), why: .delivered, reason: "delivered",
-                               r, time: o.time, file: file, line: o.line))
+                               Recipient(), time: o.time, file: file, line: o.line))
             }
-            recipients.remove(slot)
         case .deferred, .expired, .bounced, .softBounce:
             guard let c = o.classification else { return }
             if !policy.countSenderFaults, c.fault == .sender || c.fault == .message { return }
@@ -101,21 +116,24 @@ public final class BounceLedger {
                     pair.countedHard = true
                 }
                 pair.lastSeen = o.time.seconds
+                pairs.withKey(p) { changedPairs.note($0) }
                 if final { pairs.remove(p) } else { pairs.values[Int(p)] = pair }
             } else {
                 if isHard { newHard = 1 } else { newSoft = 1 }
                 if !final {
                     sweepPairs(now: o.time.seconds)
-                    _ = pairs.insertLowered(l, o.host, o.queueID, keyRange, hash: pairHash,
-                                     value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
+                    let p = pairs.insertLowered(l, o.host, o.queueID, keyRange, hash: pairHash,
+                                                value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
+                    pairs.withKey(p) { changedPairs.note($0) }
                 }
             }
             guard newHard != 0 || newSoft != 0 else { return }
-            let slot = recipients.find(hash: keyHash, { ByteKey.equals($0, l, keyRange) })
+            let slot = recipientSlot(l, keyRange, hash: keyHash)
                 ?? recipients.insertLowered(l, keyRange, hash: keyHash, value: Recipient())
+            noteChanged(slot)
             var r = recipients.values[Int(slot)]!
-            r.hard += newHard
-            r.soft = max(0, r.soft + newSoft)
+            r.hard = min(r.hard + newHard, Recipient.maxCounter)
+            r.soft = min(max(0, r.soft + newSoft), Recipient.maxCounter)
             if r.firstBounce == nil { r.firstBounce = o.time }
             r.lastBounce = o.time
             // A failure that says nothing specific (Exim's "retry time not reached", an expiry) keeps the
@@ -158,7 +176,7 @@ public final class BounceLedger {
                 r.until == top.until, recipients.key(slot) == top.key
             else { continue }
             let key = recipients.key(slot)
-            recipients.remove(slot)
+            forget(slot)
             try emit(delta(.unsuppress, key: key, why: .expired, reason: nil, Recipient(), time: top.until,
                            file: file, line: line))
         }
@@ -172,6 +190,7 @@ public final class BounceLedger {
         let slot = slotFor(key) ?? recipients.insert(key: key, hash: ByteKey.hash(key), value: Recipient())
         var r = recipients.values[Int(slot)]!
         guard !r.suppressed else { return nil }
+        noteChanged(slot)
         suppress(&r, slot: slot, at: time, why: .manual, reason: reason)
         recipients.values[Int(slot)] = r
         return delta(.suppress, key: key, why: .manual, reason: reason, r, time: time, file: nil, line: nil)
@@ -181,15 +200,16 @@ public final class BounceLedger {
     public func unsuppressManually(_ address: [UInt8], at time: Instant) -> SuppressionDelta? {
         let key = address.map(ASCII.lower)
         guard let slot = slotFor(key), recipients.values[Int(slot)]!.suppressed else { return nil }
-        recipients.remove(slot)
+        forget(slot)
         return delta(.unsuppress, key: key, why: .manual, reason: nil, Recipient(), time: time, file: nil, line: nil)
     }
 
     // MARK: - State
 
-    /// Every recipient with a counter or a suppression, sorted by address (stable state files).
+    /// Every recipient in memory with a counter or a suppression, sorted by address.
     public var snapshotRecipients: [(key: [UInt8], record: Recipient)] {
-        recipients.slotsInKeyOrder().map { (recipients.key($0), recipients.values[Int($0)]!) }
+        recipients.slotsInKeyOrder().filter { !recipients.values[Int($0)]!.isEmpty }
+            .map { (recipients.key($0), recipients.values[Int($0)]!) }
     }
 
     /// Every message-recipient pair in flight.
@@ -200,7 +220,7 @@ public final class BounceLedger {
     /// Every recipient with a counter or a suppression in address order, its key valid during `body` (nothing
     /// is copied: state saves go through here).
     public func forEachRecipientInKeyOrder(_ body: (UnsafeBufferPointer<UInt8>, Recipient) throws -> Void) rethrows {
-        for slot in recipients.slotsInKeyOrder() {
+        for slot in recipients.slotsInKeyOrder() where !recipients.values[Int(slot)]!.isEmpty {
             try recipients.withKey(slot) { try body($0, recipients.values[Int(slot)]!) }
         }
     }
@@ -225,6 +245,38 @@ public final class BounceLedger {
 
     public func restore(lastSeq: UInt64) { self.lastSeq = lastSeq }
 
+    // MARK: - Commits
+
+    /// Each recipient changed since the last `committed()`, once: its key and record, or nil when it no
+    /// longer counts (its stored row is to be deleted).
+    public func forEachChangedRecipient(_ body: (UnsafeBufferPointer<UInt8>, Recipient?) throws -> Void) rethrows {
+        for slot in changedSlots {
+            let r = recipients.values[Int(slot)]!
+            try recipients.withKey(slot) { try body($0, r.isEmpty ? nil : r) }
+        }
+    }
+
+    /// Each message-recipient pair changed since the last `committed()`, once: its key (`host \0 queueid \0
+    /// recipient`) and its value, or nil when it is gone.
+    public func forEachChangedPair(_ body: ([UInt8], Pair?) throws -> Void) rethrows {
+        try changedPairs.forEachDistinct { key in
+            let slot = pairs.find(hash: Self.pairHash(fromKey: key), { $0.elementsEqual(key) })
+            try body(key, slot.map { pairs.values[Int($0)]! })
+        }
+    }
+
+    public var hasChanges: Bool { !changedSlots.isEmpty || !changedPairs.isEmpty }
+
+    /// The changes are stored: forget them, and drop the recipients that no longer count from memory.
+    public func committed() {
+        for slot in changedSlots {
+            slotChanged[Int(slot)] = false
+            if recipients.values[Int(slot)]!.isEmpty { recipients.remove(slot) }
+        }
+        changedSlots.removeAll(keepingCapacity: true)
+        changedPairs.removeAll()
+    }
+
     // MARK: - Helpers
 
     private func suppress(_ r: inout Recipient, slot: Int32, at time: Instant, why: SuppressionDelta.Why, reason: String) {
@@ -233,7 +285,11 @@ public final class BounceLedger {
         r.suppressReason = reason
         r.suppressWhy = why
         if let d = policy.suppressForSeconds {
-            let until = Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
+            // Past the year 9999 an end cannot be written as a time: such an end is the last second of it.
+            let latest = Instant.latestStorable.seconds
+            let until = time.seconds > latest - min(d, latest)
+                ? Instant.latestStorable
+                : Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
             r.until = until
             expiries.push(.init(until: until, slot: slot, key: recipients.key(slot)))
         } else {
@@ -253,7 +309,54 @@ public final class BounceLedger {
     }
 
     private func slotFor(_ key: [UInt8]) -> Int32? {
-        recipients.find(hash: ByteKey.hash(key), { $0.elementsEqual(key) })
+        let hash = ByteKey.hash(key)
+        if let slot = recipients.find(hash: hash, { $0.elementsEqual(key) }) { return slot }
+        guard let backing, backing.mightHold(hash: hash) else { return nil }
+        return loadStored(key, hash: hash)
+    }
+
+    /// The slot of an address from a line: in memory, or read in from the state database when it may be
+    /// stored there (an empty record when it is not, so the database is asked once).
+    @inline(__always)
+    private func recipientSlot(_ l: UnsafeBufferPointer<UInt8>, _ keyRange: Range<Int>, hash: UInt64) -> Int32? {
+        if let slot = recipients.find(hash: hash, { ByteKey.equals($0, l, keyRange) }) { return slot }
+        guard let backing, backing.mightHold(hash: hash) else { return nil }
+        return loadStored(ByteKey.lowered(l, keyRange), hash: hash)
+    }
+
+    private func loadStored(_ key: [UInt8], hash: UInt64) -> Int32 {
+        let r = backing?.storedRecipient(key) ?? Recipient()
+        let slot = recipients.insert(key: key, hash: hash, value: r)
+        if r.suppressed, let until = r.until { expiries.push(.init(until: until, slot: slot, key: key)) }
+        return slot
+    }
+
+    /// Log time reached a stored suppression's end: the stored ones ending by then join the in-memory heap
+    /// (those in memory already are there, and memory is newer than the database).
+    private func loadStoredExpiries(upTo seconds: Int64) {
+        guard let backing else { return }
+        for (key, record) in backing.storedExpiries(upTo: seconds) {
+            let hash = ByteKey.hash(key)
+            guard recipients.find(hash: hash, { $0.elementsEqual(key) }) == nil else { continue }
+            let slot = recipients.insert(key: key, hash: hash, value: record)
+            if record.suppressed, let until = record.until { expiries.push(.init(until: until, slot: slot, key: key)) }
+        }
+        storedExpiry = backing.earliestStoredExpiry(after: seconds)
+    }
+
+    private func noteChanged(_ slot: Int32) {
+        let s = Int(slot)
+        if s >= slotChanged.count { slotChanged += [Bool](repeating: false, count: max(1024, s + 1 - slotChanged.count, slotChanged.count)) }
+        if !slotChanged[s] {
+            slotChanged[s] = true
+            changedSlots.append(slot)
+        }
+    }
+
+    /// The recipient no longer counts: emptied now, its slot (and stored row) dropped at the commit.
+    private func forget(_ slot: Int32) {
+        noteChanged(slot)
+        recipients.values[Int(slot)] = Recipient()
     }
 
     /// Pair keys are `host \0 queueid \0 recipient`, lower-cased.
@@ -289,7 +392,10 @@ public final class BounceLedger {
         guard pairs.count > 0 else { return }
         let l = o.bytes
         let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0) ^ keyHash
-        if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) { pairs.remove(p) }
+        if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) {
+            pairs.withKey(p) { changedPairs.note($0) }
+            pairs.remove(p)
+        }
     }
 
     /// Drops pairs not seen for `pairMaxAge` (once per hour of log time).
@@ -297,6 +403,7 @@ public final class BounceLedger {
         guard now >= nextPairSweep else { return }
         nextPairSweep = now + 3600
         for slot in pairs.liveSlots where now - pairs.values[Int(slot)]!.lastSeen > policy.pairMaxAgeSeconds {
+            pairs.withKey(slot) { changedPairs.note($0) }
             pairs.remove(slot)
         }
     }

@@ -4,73 +4,115 @@ import Glibc
 import BounceTailCore
 import Foundation
 
-/// The `--deltas FILE` a run appends to, kept exact across crashes: a torn last line (a crash during an
-/// append) is cut off when the file is opened, and only deltas with a `seq` above the last one in the file
-/// are appended, so recovery can offer the same deltas again without writing any twice.
+/// The `--deltas FILE` a run appends to: a projection of the state's delta rows. Opening it cuts a torn
+/// last line (a crash during an append), however long the line, and reads the last `seq` in it; the file's
+/// identity (device, inode) tells a rotated-away file from the one now at the path.
 public final class DeltaFile {
     public let path: String
-    private let fd: Int32
-    /// The seq of the last complete delta in the file (0 when empty or unknown).
-    public private(set) var lastSeq: UInt64 = 0
+    private var fd: Int32 = -1
+    private let mode: mode_t
+    public private(set) var device: UInt64 = 0
+    public private(set) var inode: UInt64 = 0
+    /// The seq of the last delta in the file (0 when it is empty).
+    public private(set) var lastSeqInFile: UInt64 = 0
 
-    public init(path: String) throws {
+    public init(path: String, mode: mode_t = 0o600) throws {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StateError(message: "\(path): cannot open deltas file: \(errnoText())") }
-        try repair()
+        self.mode = mode
+        try openFile()
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
-    /// Cuts a torn last line and reads the last seq.
-    private func repair() throws {
+    private func openFile() throws {
+        if fd >= 0 { close(fd) }
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            let why = errno == ELOOP ? "a symbolic link (name the file itself)" : errnoText()
+            throw StateError(message: "\(path): cannot open deltas file: \(why)")
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StateError(message: "\(path): cannot stat: \(errnoText())") }
-        let size = Int64(st.st_size)
-        guard size > 0 else { return }
-        // Read the last 64 KiB: enough to hold the last complete line of any delta.
-        let window = min(size, 1 << 16)
-        var tail = [UInt8](repeating: 0, count: Int(window))
-        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(window), off_t(size - window)) }
-        guard n == Int(window) else { throw StateError(message: "\(path): cannot read: \(errnoText())") }
-        var keep = tail.count
-        while keep > 0 && tail[keep - 1] != ASCII.newline { keep -= 1 }
-        if keep < tail.count {
-            let newSize = size - Int64(tail.count - keep)
-            guard ftruncate(fd, off_t(newSize)) == 0, fsync(fd) == 0 else {
-                throw StateError(message: "\(path): cannot cut the torn last line: \(errnoText())")
-            }
-            printError("bouncetail: \(path): removed a torn last line (\(tail.count - keep) bytes) left by an interrupted run")
-        }
-        guard keep > 0 else { return }
-        var start = keep - 1
-        while start > 0 && tail[start - 1] != ASCII.newline { start -= 1 }
-        let last = Data(tail[start..<(keep - 1)])
-        if let obj = try? JSONSerialization.jsonObject(with: last) as? [String: Any], let seq = obj["seq"] as? Int {
-            lastSeq = UInt64(seq)
-        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw StateError(message: "\(path): deltas file is not a regular file") }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+        lastSeqInFile = try Self.lastSeq(fd, path: path, size: Int64(st.st_size), cutTornLine: true)
     }
 
-    /// Appends the deltas not yet in the file and makes them durable.
-    public func append(_ deltas: [SuppressionDelta]) throws {
-        var j = JSONBuffer(capacity: 1 << 12)
-        var newest = lastSeq
-        for d in deltas where d.seq > lastSeq {
-            d.append(to: &j)
-            newest = d.seq
+    /// Whether the path still names the open file; when it names another one (or none: rotated away
+    /// without `create`), opens or creates that one.
+    public func followRename() throws -> Bool {
+        var st = stat()
+        if lstat(path, &st) == 0, UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode { return false }
+        try openFile()
+        return true
+    }
+
+    /// The last seq in a deltas file, with `cutTornLine` cutting a torn last line first (else passing over
+    /// it); a last line that is not a delta is an error (the file is not one bouncetail wrote, and appending
+    /// would mix the two).
+    static func lastSeq(_ fd: Int32, path: String, size: Int64, cutTornLine: Bool) throws -> UInt64 {
+        guard size > 0 else { return 0 }
+        var end = size
+        // The end of the last complete line.
+        var lineEnd = try lastIndex(of: ASCII.newline, in: fd, before: end, path: path) ?? -1
+        if lineEnd + 1 < end && cutTornLine {
+            let cut = end - lineEnd - 1
+            guard ftruncate(fd, off_t(lineEnd + 1)) == 0, fsync(fd) == 0 else {
+                throw StateError(message: "\(path): cannot cut the torn last line: \(errnoText())")
+            }
+            printError("bouncetail: \(path): removed a torn last line (\(cut) bytes) left by an interrupted run")
+            end = lineEnd + 1
         }
-        guard !j.bytes.isEmpty else { return }
+        // Blank lines at the end (an editor's) are passed over.
+        while lineEnd >= 0 {
+            let start = (try lastIndex(of: ASCII.newline, in: fd, before: lineEnd, path: path) ?? -1) + 1
+            if start == lineEnd {
+                lineEnd = start - 1
+                continue
+            }
+            var line = [UInt8](repeating: 0, count: Int(lineEnd - start))
+            let n = line.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
+            guard n == line.count else { throw StateError(message: "\(path): cannot read: \(errnoText())") }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                let seq = obj["seq"] as? Int, seq > 0
+            else {
+                throw StateError(message: "\(path): its last line is not a delta with a seq; not appending to it — move it away or repair it")
+            }
+            return UInt64(seq)
+        }
+        return 0
+    }
+
+    /// The offset of the last `byte` before `end`, reading backwards 64 KiB at a time.
+    private static func lastIndex(of byte: UInt8, in fd: Int32, before end: Int64, path: String) throws -> Int64? {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var stop = end
+        while stop > 0 {
+            let start = max(0, stop - Int64(chunk.count))
+            let want = Int(stop - start)
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(start)) }
+            guard n == want else { throw StateError(message: "\(path): cannot read: \(errnoText())") }
+            if let i = chunk[..<want].lastIndex(of: byte) { return start + Int64(i) }
+            stop = start
+        }
+        return nil
+    }
+
+    /// Appends whole delta lines and makes them durable; `lastSeq` is the seq of the last of them.
+    public func append(_ lines: [UInt8], lastSeq: UInt64) throws {
+        guard !lines.isEmpty else { return }
         FailPoint.reach("deltas-partial") {
             // Test-only: die in the middle of the append, leaving a torn line behind.
-            try? DurableFile.writeAll(fd, Array(j.bytes.prefix(j.bytes.count / 2 + 1)), path: path)
+            try? DurableFile.writeAll(fd, Array(lines.prefix(lines.count / 2 + 1)), path: path)
         }
         do {
-            try DurableFile.writeAll(fd, j.bytes, path: path)
+            try DurableFile.writeAll(fd, lines, path: path)
         } catch let e as DurableFile.Failure {
-            throw StateError(message: "\(path): cannot append deltas: \(e.reason); they stay in the state and are written by the next run")
+            throw StateError(message: "\(path): cannot append deltas: \(e.reason); they are kept in the state and written by the next run")
         }
         guard fsync(fd) == 0 else { throw StateError(message: "\(path): fsync failed: \(errnoText())") }
-        lastSeq = newest
+        lastSeqInFile = lastSeq
         FailPoint.reach("deltas-appended")
     }
 }

@@ -8,9 +8,13 @@ public struct TrackSettings: Sendable {
     /// Inputs are outcome JSON Lines from `scan`, not logs.
     public var events = false
     /// Commit progress at least every this many bytes of input.
-    // Each commit rewrites the whole state (all recipients, ~70 ms for 100,000 of them): every 1 GiB keeps
-    // that near 5 % of a run, and a crash costs at most a GiB of re-reading (about a second and a half).
+    // A commit writes what changed since the last one; every 1 GiB keeps commits few on a big rotated set,
+    // and a crash costs at most a GiB of re-reading (about a second and a half).
     public var commitEveryBytes: UInt64 = 1 << 30
+    /// With a new state and a deltas file that already holds deltas, number from the file's last seq.
+    public var continueSeq = false
+    /// Delta rows kept in the state for `bouncetail deltas --since` (besides those not yet written out).
+    public var keepDeltas: UInt64 = 100_000
 
     public init() {}
 }
@@ -18,11 +22,11 @@ public struct TrackSettings: Sendable {
 /// `track`: reads inputs into the ledger, resuming where the state directory left off, and writes deltas
 /// exactly once to a deltas file (at least once to stdout).
 ///
-/// Order of effects at each commit: the state — positions, counters, in-flight tables, the last seq and the
-/// deltas of this step — is written to a new file, fsynced and renamed into place; only then are the deltas
-/// appended to the deltas file (or printed). A crash before the rename repeats the step from the previous
-/// commit and makes the same deltas with the same seqs; a crash after it finds the deltas in the state and
-/// appends those the file does not have yet (docs/STATE.md).
+/// Order of effects at each commit: what changed — positions, counters, in-flight tables, the last seq and
+/// the deltas of this step as rows — is stored in one database transaction; only then are the deltas
+/// appended to the deltas file (or printed). A crash before the transaction commits repeats the step from the
+/// previous commit and makes the same deltas with the same seqs; a crash after it finds the delta rows the
+/// file does not have yet and appends them (docs/STATE.md).
 public final class Tracker {
     public let settings: TrackSettings
     public let store: StateStore
@@ -31,9 +35,10 @@ public final class Tracker {
     var state: TrackState
     /// The state directory had no state before this run.
     let stateWasFresh: Bool
-    private let deltaFile: DeltaFile?
-    private let out: OutputStream
+    private let output: DeltaOutput
     private var pending: [SuppressionDelta] = []
+    /// Queued commands applied since the last commit.
+    private var commandsDone: [(id: Int64, seq: UInt64?, note: String?)] = []
     /// Called after every chunk of `track` (about every MiB) with the input, lines read, the position in the
     /// file (compressed for gzip) and its size.
     public var onProgress: ((_ path: String, _ lines: Int, _ position: UInt64, _ size: UInt64?) -> Void)?
@@ -53,22 +58,30 @@ public final class Tracker {
         throws
     {
         self.settings = settings
-        store = try StateStore(directory: stateDirectory)
+        let store = try SQLiteStateStore(directory: stateDirectory, access: .write)
+        self.store = store
         ledger = BounceLedger(policy: settings.policy)
         scan = LogScan(settings: settings.scan)
-        self.out = out
         var inFlight = scan.reader.inFlight
-        let loaded = try store.load(into: ledger, inFlight: &inFlight)
-        stateWasFresh = loaded == nil
-        state = loaded ?? TrackState()
+        state = try store.load(into: ledger, inFlight: &inFlight)
+        stateWasFresh = store.isNew
         scan.reader.inFlight = inFlight
+        ledger.backing = store
         state.run += 1
-        deltaFile = try deltasPath.map { try DeltaFile(path: $0) }
-        // Deltas of the last commit that may not have reached their destination.
-        if !state.pending.isEmpty {
-            try emit(state.pending)
-            state.pending = []
-        }
+        let warn = WarningRelay()
+        output = try DeltaOutput(
+            path: deltasPath, store: store, ledger: ledger, continueNumbering: settings.continueSeq,
+            fileMode: store.fileMode, out: out, onWarning: { warn.send($0) })
+        warn.target = { [unowned self] in self.onWarning($0) }
+        // Deltas of earlier commits that may not have reached their destination.
+        try output.catchUp(upTo: ledger.lastSeq)
+        try applyQueuedCommands()
+    }
+
+    /// Forwards warnings to `onWarning` as it is when they happen (it may be replaced after init).
+    private final class WarningRelay {
+        var target: ((String) -> Void)?
+        func send(_ s: String) { if let target { target(s) } else { printError("bouncetail: \(s)") } }
     }
 
     // MARK: - Inputs
@@ -253,6 +266,24 @@ public final class Tracker {
 
     // MARK: - Manual changes
 
+    /// Applies the `suppress`/`unsuppress` other processes queued, and commits them; false when none.
+    @discardableResult
+    public func applyQueuedCommands() throws -> Bool {
+        let commands = try store.queuedCommands()
+        guard !commands.isEmpty else { return false }
+        for c in commands {
+            let address = Array(c.address.utf8)
+            let d = c.action == .suppress
+                ? ledger.suppressManually(address, reason: c.reason ?? "manual", at: c.time)
+                : ledger.unsuppressManually(address, at: c.time)
+            if let d { pending.append(d) }
+            let note = d != nil ? nil : c.action == .suppress ? "already suppressed" : "not suppressed"
+            commandsDone.append((c.id, d?.seq, note))
+        }
+        try commit()
+        return true
+    }
+
     public func suppress(_ addresses: [String], reason: String, at time: Instant) throws {
         for a in addresses {
             if let d = ledger.suppressManually(Array(a.utf8), reason: reason, at: time) { pending.append(d) } else {
@@ -275,47 +306,44 @@ public final class Tracker {
 
     /// Makes everything so far durable, then hands the new deltas out.
     public func commit() throws {
-        state.pending = pending
         FailPoint.reach("before-commit")
-        try store.save(state, ledger: ledger, inFlight: scan.reader.inFlight)
+        var step = CommitStep(state: state, lastSeq: ledger.lastSeq)
+        step.deltas = pending
+        step.commandsDone = commandsDone
+        step.deltaFile = output.record
+        let stdoutSeq = output.stdoutSeqToRecord
+        step.stdoutSeq = stdoutSeq
+        // Rows not yet in the destination are kept whatever their age.
+        let keepFrom = ledger.lastSeq > settings.keepDeltas ? ledger.lastSeq - settings.keepDeltas : 0
+        step.forgetDeltasUpTo = min(keepFrom, output.writtenSeq)
+        try store.commit(step, ledger: ledger, inFlight: scan.reader.inFlight)
+        ledger.committed()
+        scan.reader.inFlight.committed()
+        if let stdoutSeq { output.stdoutSeqRecorded(stdoutSeq) }
+        FailPoint.reach("state-committed")
         let made = pending
         pending = []
-        state.pending = []
-        try emit(made)
+        commandsDone = []
+        try output.emit(made)
         deltasMade += made.count
         savedSinceChange = true
         uncommittedBytes = 0
-        stateHoldsEmittedDeltas = !made.isEmpty
     }
 
     /// Nothing has changed since the last commit (the state on disk is current).
     private var savedSinceChange = false
     /// Input bytes applied since the last commit (over all inputs).
     private var uncommittedBytes: UInt64 = 0
-    /// The state on disk still lists the last commit's deltas as pending (they are handed out again by the
-    /// next run: a no-op for a deltas file, which skips seqs it has, but a repeat on stdout).
-    private var stateHoldsEmittedDeltas = false
 
-    /// Final commit: forget records of inputs not seen for many runs, write the state with nothing pending.
+    /// Final commit: forget records of inputs not seen for many runs; on stdout, record what was printed.
     public func finish() throws {
         let run = state.run
         let before = state.inputs.count
         state.inputs.removeAll { run - $0.run > 50 }
-        if !savedSinceChange || state.inputs.count != before || !pending.isEmpty { try commit() }
-        // On stdout, a state still listing the deltas just printed would have the next run print them again.
-        if stateHoldsEmittedDeltas && deltaFile == nil { try commit() }
-        try out.flush()
-    }
-
-    private func emit(_ deltas: [SuppressionDelta]) throws {
-        guard !deltas.isEmpty else { return }
-        if let deltaFile {
-            try deltaFile.append(deltas)
-        } else {
-            var j = JSONBuffer(capacity: 1 << 12)
-            for d in deltas { d.append(to: &j) }
-            out.buffer += j.bytes
-            try out.flush()
-        }
+        try applyQueuedCommands()
+        if !savedSinceChange || state.inputs.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
+        // On stdout, a state that does not know the last deltas were printed would print them again.
+        if output.stdoutSeqToRecord != nil { try commit() }
+        try output.out.flush()
     }
 }

@@ -1,0 +1,194 @@
+import ArgumentParser
+import BounceTailCore
+import BounceTailIO
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `track` and `follow`'s options about the deltas the state keeps and numbers.
+struct DeltaOptions: ParsableArguments {
+    @Flag(help: "With a new state and a deltas file that already holds deltas, number on from the file's last seq.")
+    var continueSeq = false
+
+    @Option(help: "Deltas kept in the state for `bouncetail deltas --since` (besides those not yet written out).")
+    var keepDeltas: UInt64 = 100_000
+
+    func apply(to settings: inout TrackSettings) {
+        settings.continueSeq = continueSeq
+        settings.keepDeltas = keepDeltas
+    }
+}
+
+struct StateOptions: ParsableArguments {
+    @Option(help: "State directory.")
+    var state: String
+
+    @Option(help: "Append the deltas to this file (as `track --deltas`; a running follow writes its own).")
+    var deltas: String?
+}
+
+/// Suppress or unsuppress by hand: directly when no writer runs, else queued for the running one (which
+/// applies it within a second and writes its delta to its own deltas file).
+func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ addresses: [String], reason: String?) throws {
+    let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
+    try runReportingErrors {
+        do {
+            let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas)
+            if action == .suppress {
+                try tracker.suppress(addresses, reason: reason ?? "manual", at: now)
+            } else {
+                try tracker.unsuppress(addresses, at: now)
+            }
+            try tracker.finish()
+            return
+        } catch let e as StateError where e.inUse {
+            // A writer runs (follow, most likely): queue the change for it.
+        }
+        let store = try SQLiteStateStore(directory: options.state, access: .queue)
+        let ids = try store.enqueue(addresses.map { (action, $0, reason) }, at: now)
+        var applied: [Int64: (seq: UInt64?, note: String?)] = [:]
+        let deadline = Date().addingTimeInterval(5)
+        while applied.count < ids.count && Date() < deadline {
+            usleep(50_000)
+            applied = try store.appliedCommands(ids)
+        }
+        for (id, address) in zip(ids, addresses) {
+            guard let result = applied[id] else { continue }
+            if let note = result.note { printError("bouncetail: \(address): \(note)") }
+        }
+        if applied.count < ids.count {
+            printError("bouncetail: \(options.state): \(ids.count - applied.count) change(s) queued for the running bouncetail, which has not applied them yet (it applies them at its next look)")
+        } else if options.deltas != nil {
+            printError("bouncetail: applied by the running bouncetail; its deltas went to its own deltas file, not --deltas")
+        }
+    }
+}
+
+struct Suppress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Suppress addresses by hand (a delta with \"why\":\"manual\"); works beside a running follow.",
+        discussion: "Example:\n  bouncetail suppress --state /var/lib/bouncetail --reason \"asked to stop\" someone@example.net")
+
+    @OptionGroup var options: StateOptions
+
+    @Option(help: "Why (kept with the suppression).")
+    var reason: String = "manual"
+
+    @Argument(help: "Addresses to suppress.")
+    var addresses: [String]
+
+    func run() throws { try changeByHand(.suppress, options, addresses, reason: reason) }
+}
+
+struct Unsuppress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lift suppressions by hand and reset the counters (a delta with \"why\":\"manual\"); works beside a running follow.",
+        discussion: "Example:\n  bouncetail unsuppress --state /var/lib/bouncetail someone@example.net")
+
+    @OptionGroup var options: StateOptions
+
+    @Argument(help: "Addresses to unsuppress.")
+    var addresses: [String]
+
+    func run() throws { try changeByHand(.unsuppress, options, addresses, reason: nil) }
+}
+
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case jsonl, csv, postfix, exim
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the current suppression list: JSON Lines, CSV, a Postfix access table or an Exim lsearch file.",
+        discussion: """
+            Reads the state while track or follow write it.
+            Examples:
+              bouncetail list --state /var/lib/bouncetail
+              bouncetail list --state /var/lib/bouncetail --format postfix > /etc/postfix/bouncetail_suppressed
+              bouncetail list --state /var/lib/bouncetail --format csv > suppressed.csv
+            """)
+
+    @Option(help: "State directory.")
+    var state: String
+
+    @Option(help: "Output format: jsonl, csv, postfix (check_recipient_access table) or exim (lsearch file).")
+    var format: ListFormat = .jsonl
+
+    func run() throws {
+        try runReportingErrors {
+            let store = try SQLiteStateStore(directory: state, access: .read)
+            let out = OutputStream()
+            var j = JSONBuffer()
+            if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }
+            try store.forEachSuppressed { key, r in
+                SuppressionListFormat.append(key, r, format: format, to: &j)
+                if j.bytes.count >= 1 << 16 {
+                    out.buffer = j.bytes
+                    try out.flush()
+                    j.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            out.buffer = j.bytes
+            try out.flush()
+        }
+    }
+}
+
+struct Deltas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the deltas the state keeps after a seq: for a consumer that lost its place.",
+        discussion: """
+            Example:
+              bouncetail deltas --state /var/lib/bouncetail --since 1041
+            Deltas are kept for `--keep-deltas` (track, follow; 100,000 by default). Asking for older ones than
+            are kept is an error (exit 1) naming the oldest kept, so a gap is never silent.
+            """)
+
+    @Option(help: "State directory.")
+    var state: String
+
+    @Option(help: "Print the deltas with a seq above this one.")
+    var since: UInt64 = 0
+
+    func run() throws {
+        try runReportingErrors {
+            let store = try SQLiteStateStore(directory: state, access: .read)
+            let last = UInt64(max(0, try store.metaValue("last_seq") ?? 0))
+            if since < last, let oldest = try store.oldestKeptSeq(), oldest > since + 1 {
+                throw StateError(message: "\(store.location): deltas \(since + 1)–\(oldest - 1) are no longer kept (the oldest kept is \(oldest), the last \(last)); `--since \(oldest - 1)` prints what is kept")
+            }
+            if since < last, try store.oldestKeptSeq() == nil {
+                throw StateError(message: "\(store.location): deltas \(since + 1)–\(last) are no longer kept")
+            }
+            let out = OutputStream()
+            try store.forEachDelta(after: since) { _, json in
+                out.buffer += json
+                try out.flushIfFull()
+            }
+            try out.flush()
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a state directory: SQLite's integrity check and every stored value's range.",
+        discussion: "Exit status 0 when it is sound, 1 with each problem on stderr.\nExample:\n  bouncetail check --state /var/lib/bouncetail")
+
+    @Option(help: "State directory.")
+    var state: String
+
+    func run() throws {
+        try runReportingErrors {
+            let store = try SQLiteStateStore(directory: state, access: .read)
+            let problems = try store.check()
+            for p in problems { printError("bouncetail: \(p)") }
+            if !problems.isEmpty { throw ExitCode(1) }
+            var suppressed = 0
+            try store.forEachSuppressed { _, _ in suppressed += 1 }
+            print("\(store.location): ok; \(suppressed) suppressed, last seq \(try store.metaValue("last_seq") ?? 0)")
+        }
+    }
+}
