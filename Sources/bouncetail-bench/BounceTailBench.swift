@@ -14,7 +14,33 @@ struct BounceTailBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bouncetail-bench",
         abstract: "Generate realistic mail logs, or time zlib's inflate alone, for the speed benchmark.",
-        subcommands: [Generate.self, Inflate.self])
+        subcommands: [Generate.self, Distinct.self, Inflate.self])
+}
+
+/// For Benchmarks/state-scale.sh: one hard bounce to each of N distinct recipients, so a state holds N records.
+struct Distinct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a Postfix log in which N distinct recipients bounce once each (N state records).",
+        discussion: "Example: bouncetail-bench distinct --count 1000000 > mail.log")
+
+    @Option(help: "Recipients (one line each).") var count: Int = 1_000_000
+    @Option(help: "Number of the first recipient (to append new ones to a log written before).") var first: Int = 0
+
+    func run() throws {
+        let out = OutputStream()
+        // 2026-11-01 00:00:00 UTC plus one second per line: stamps only grow.
+        let start: Int64 = 1_793_491_200
+        for i in first..<(first + count) {
+            let t = Instant(seconds: start + Int64(i))
+            var stamp: [UInt8] = []
+            t.appendRFC3339(to: &stamp)
+            let queue = String(i, radix: 16, uppercase: true)
+            let line = "\(String(decoding: stamp, as: UTF8.self)) mx1 postfix/smtp[\(1000 + i % 5000)]: 4Q\(queue)Z: to=<user\(i)@customer\(i % 5000).example.net>, relay=mx\(i % 50).customer\(i % 5000).example.net[192.0.2.\(i % 250 + 1)]:25, delay=1.2, delays=0.1/0/0.6/0.5, dsn=5.1.1, status=bounced (host mx\(i % 50).customer\(i % 5000).example.net[192.0.2.\(i % 250 + 1)] said: 550 5.1.1 <user\(i)@customer\(i % 5000).example.net>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))\n"
+            out.buffer += Array(line.utf8)
+            try out.flushIfFull()
+        }
+        try out.flush()
+    }
 }
 
 struct Generate: ParsableCommand {

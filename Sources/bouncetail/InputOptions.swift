@@ -30,6 +30,7 @@ struct InputOptions: ParsableArguments {
             throw ValidationError("unknown time zone '\(timezone ?? "")' (use an IANA name, UTC, or +hh:mm)")
         }
         if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
+        if maxLineBytes > 1 << 30 { throw ValidationError("--max-line-bytes must be at most 1073741824 (1 GiB)") }
         if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
     }
 

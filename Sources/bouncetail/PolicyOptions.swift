@@ -1,19 +1,27 @@
 import ArgumentParser
 import BounceTailCore
 
-/// A length of log time: `7d`, `12h`, `30m`, `45s`, `2w`, or plain seconds.
+/// A length of log time: `7d`, `12h`, `30m`, `45s`, `2w`, or plain seconds; at most a hundred years.
 struct Duration: ExpressibleByArgument {
     let seconds: Int64
 
+    /// The longest duration taken: a hundred years (longer ones are refused, never wrapped around).
+    static let longest: Int64 = 100 * 366 * 86400
+
     init?(argument: String) {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400]
+        var value: Int64
         if let last = argument.last, let unit = units[last], let n = Int64(argument.dropLast()), n >= 0 {
-            seconds = n * unit
+            let (product, overflow) = n.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            value = product
         } else if let n = Int64(argument), n >= 0 {
-            seconds = n
+            value = n
         } else {
             return nil
         }
+        guard value <= Self.longest else { return nil }
+        seconds = value
     }
 }
 

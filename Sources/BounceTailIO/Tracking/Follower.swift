@@ -89,7 +89,7 @@ extension Tracker {
         let followed = paths.map(FollowedPath.init)
         let fresh = stateWasFresh
         for p in followed {
-            try catchUpRotatedSiblings(of: p.path)
+            try catchUpRotatedSiblings(of: p.path, status: status)
             p.current = try openStream(p.path, fromEnd: fresh && f.fromEnd)
             status(p.current != nil ? "following \(p.path)" : "waiting for \(p.path) to appear")
         }
@@ -109,6 +109,14 @@ extension Tracker {
                 linesAtReport = now
             }
             dirty = dirty || progressed
+            // `suppress`/`unsuppress` run beside us queue their changes: applied (and committed) at once.
+            if store.othersMayHaveWritten() {
+                if dirty { updateRecords(followed) }
+                if try applyQueuedCommands() {
+                    lastCommit = Date()
+                    dirty = false
+                }
+            }
             // Commit at least every interval while data flows, and soon after the files go quiet, so that new
             // lines reach the deltas well within a second.
             let since = Date().timeIntervalSince(lastCommit)
@@ -359,15 +367,34 @@ extension Tracker {
     }
 
     /// Before reading a path from a new start, finish the rest of its previous content wherever rotation
-    /// put it (`path.1`, `path.0`, `path.01`): a sibling whose head is known and which is longer than what was
-    /// read of it.
-    private func catchUpRotatedSiblings(of path: String) throws {
-        for sibling in rotatedSiblings(of: path) {
-            guard let opened = try? InputOpener.open(sibling.path) else { continue }
-            let head = try readUpTo(Self.headBytes, from: opened.source)
-            guard let i = matchingRecord(head) else { continue }
-            // Plain files: only if longer than what was read; gzip: track finds out.
-            if !opened.isGzip, let size = opened.size, size <= state.inputs[i].offset { continue }
+    /// put it (`path.1`, `path.0`, `path.01`, compressed or not): a sibling whose head is known and which is
+    /// longer than what was read of it. Every sibling rotated after the newest known one was written while
+    /// nobody read it (bouncetail was down over two rotations): it is read whole, oldest first. When the
+    /// content last followed is nowhere to be found, the gap is reported.
+    private func catchUpRotatedSiblings(of path: String, status: (String) -> Void = { _ in }) throws {
+        let siblings = rotatedSiblings(of: path)
+        var heads: [[UInt8]?] = []
+        var anchor: Int? = nil
+        for (k, sibling) in siblings.enumerated() {
+            let head = (try? InputOpener.open(sibling.path)).flatMap { try? readUpTo(Self.headBytes, from: $0.source) }
+            heads.append(head)
+            if let head, matchingRecord(head) != nil { anchor = k }
+        }
+        if anchor == nil, let last = state.inputs.last(where: { $0.name == path && $0.headLength > 0 && $0.run < state.run }) {
+            let current = (try? InputOpener.open(path)).flatMap { try? readUpTo(Self.headBytes, from: $0.source) } ?? []
+            if !(current.count >= last.headLength && Self.hash(Array(current[..<last.headLength])) == last.headHash) {
+                status("\(path): the file followed before (read to line \(last.line)) is not among its rotated files any more; what was written to it after that line is not read")
+            }
+        }
+        for (k, sibling) in siblings.enumerated() {
+            guard let head = heads[k], let opened = try? InputOpener.open(sibling.path) else { continue }
+            if let i = matchingRecord(head) {
+                // Plain files: only if longer than what was read; gzip: track finds out.
+                if !opened.isGzip, let size = opened.size, size <= state.inputs[i].offset { continue }
+            } else {
+                guard let anchor, k > anchor else { continue }
+                status("\(sibling.path): written and rotated away while nobody read it; reading it")
+            }
             try track(path: sibling.path)
         }
     }
@@ -431,11 +458,15 @@ extension Tracker {
         state.inputs[s.record] = r
     }
 
-    private func commitFollowed(_ followed: [FollowedPath]) throws {
+    private func updateRecords(_ followed: [FollowedPath]) {
         for p in followed {
             if let s = p.old { updateRecord(s, name: p.path) }
             if let s = p.current { updateRecord(s, name: p.path) }
         }
+    }
+
+    private func commitFollowed(_ followed: [FollowedPath]) throws {
+        updateRecords(followed)
         try commit()
     }
 }
