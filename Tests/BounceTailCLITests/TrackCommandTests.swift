@@ -212,6 +212,8 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
         try syntheticLog(lines: 3000).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
         let (made, madeErr) = try runWithEnvironment(["track", "--state", "good"] + common + ["mail.log"], env: [:], in: dir)
         #expect(made == 0, "\(madeErr)")
+        // Everything in the database file itself (a writer leaves its last commits in the WAL).
+        try stateExecute(dir.appendingPathComponent("good"), "PRAGMA wal_checkpoint(TRUNCATE)")
         let good = try Data(contentsOf: dir.appendingPathComponent("good/state.db"))
         #expect(good.count > 8192)
         // Cut short, its header overwritten, and pages of it overwritten with garbage.
@@ -251,12 +253,13 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
             let (status, err) = try runWithEnvironment(args, env: [:], in: dir)
             #expect(status == 0, "\(err)")
             try stateExecute(dir.appendingPathComponent(name), sql)
-            let before = try Data(contentsOf: dir.appendingPathComponent("\(name)/state.db"))
+            let dump = "SELECT 'r', * FROM recipients UNION ALL SELECT 'i', id, offset, line, run, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM inputs UNION ALL SELECT 'm', name, value, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM meta"
+            let before = try stateRows(dir.appendingPathComponent(name), dump)
             // The same address bounces again: its stored record is read, found wrong, and nothing is committed.
             try (log + log.replacingOccurrences(of: "10:00:00", with: "11:00:00")).write(to: file, atomically: true, encoding: .utf8)
             let (again, err2) = try runWithEnvironment(args, env: [:], in: dir)
             #expect(again == 1 && err2.contains("\(name)/state.db") && err2.contains(says), "\(name): \(err2)")
-            #expect(try Data(contentsOf: dir.appendingPathComponent("\(name)/state.db")) == before, "\(name)")
+            #expect(try stateRows(dir.appendingPathComponent(name), dump) == before, "\(name)")
             let (checked, err3) = try runWithEnvironment(["check", "--state", name], env: [:], in: dir)
             #expect(checked == 1 && err3.contains(says), "\(name): \(err3)")
         }

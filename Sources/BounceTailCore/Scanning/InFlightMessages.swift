@@ -37,12 +37,13 @@ public struct InFlightMessages {
     private var scratch: [Int32] = []
     /// Keyed by lower-cased `host \0 queueid \0 recipient \0 original`; found by the first three parts.
     private var pending = ByteKeyedTable<PendingEntry>()
-    /// Messages changed since the last commit (`host \0 queueid`).
-    private var changed = ChangedKeys()
     public let maxAge: Int64
     private var nextSweep: Int64 = .min
 
-    public init(maxAgeSeconds: Int64 = 10 * 86400) { maxAge = maxAgeSeconds }
+    public init(maxAgeSeconds: Int64 = 10 * 86400) {
+        maxAge = maxAgeSeconds
+        messages.tracksChanges = true
+    }
 
     public var count: Int { messages.count }
 
@@ -54,7 +55,7 @@ public struct InFlightMessages {
         let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
             ?? messages.insertLowered(l, o.host, o.queueID, hash: hash, value: Message(lastSeen: o.time.seconds, newestPending: -1))
         messages.values[Int(m)]!.lastSeen = o.time.seconds
-        messages.withKey(m) { changed.note($0) }
+        messages.markChanged(m)
         let ph = ByteKey.hash(l, o.recipient, seed: hash)
         guard pending.find(hash: ph, { Self.matches($0, o, recipient: true) }) == nil else { return }
         let entry = PendingEntry(dsn: o.dsn, hasOriginal: o.originalRecipient != nil, older: messages.values[Int(m)]!.newestPending)
@@ -70,7 +71,7 @@ public struct InFlightMessages {
         guard let p = pending.find(hash: ByteKey.hash(o.bytes, o.recipient, seed: hash), { Self.matches($0, o, recipient: true) }),
             let m = messages.find(hash: hash, { Self.matches($0, o, recipient: false) })
         else { return }
-        messages.withKey(m) { changed.note($0) }
+        messages.markChanged(m)
         // Unlink it from its message's list.
         var slot = messages.values[Int(m)]!.newestPending
         var newer: Int32 = -1
@@ -131,6 +132,8 @@ public struct InFlightMessages {
 
     /// Restores one message from a state file.
     public mutating func restore(key: [UInt8], pending list: [Pending], lastSeen: Int64) {
+        messages.tracksChanges = false
+        defer { messages.tracksChanges = true }
         let hash = Self.hash(ofKey: key)
         let m = messages.insert(key: key, hash: hash, value: Message(lastSeen: lastSeen, newestPending: -1))
         for p in list {
@@ -145,16 +148,16 @@ public struct InFlightMessages {
 
     /// Each message changed since the last `committed()`, once: its key (`host \0 queueid`) and its pending
     /// recipients (oldest first) with the time it was last seen, or nil when it is no longer in flight.
+    /// Removed messages come first (a key may come more than once, and again after as in flight).
     public func forEachChangedMessage(_ body: ([UInt8], (pending: [Pending], lastSeen: Int64)?) throws -> Void) rethrows {
-        try changed.forEachDistinct { key in
-            let m = messages.find(hash: Self.hash(ofKey: key), { $0.elementsEqual(key) })
-            try body(key, m.map { (pendingList($0), messages.values[Int($0)]!.lastSeen) })
-        }
+        try messages.forEachChange(
+            removed: { try body($0, nil) },
+            changed: { try body(messages.key($0), (pendingList($0), messages.values[Int($0)]!.lastSeen)) })
     }
 
-    public var hasChanges: Bool { !changed.isEmpty }
+    public var hasChanges: Bool { messages.hasChanges }
 
-    public mutating func committed() { changed.removeAll() }
+    public mutating func committed() { messages.clearChanges() }
 
     // MARK: - Helpers
 
@@ -173,7 +176,6 @@ public struct InFlightMessages {
 
     /// Drops a message and its pending recipients.
     private mutating func forget(_ m: Int32) {
-        messages.withKey(m) { changed.note($0) }
         var slot = messages.values[Int(m)]!.newestPending
         while slot >= 0 {
             let older = pending.values[Int(slot)]!.older

@@ -49,20 +49,26 @@ public final class BounceLedger {
     private var nextPairSweep: Int64 = .min
     /// The state database, for addresses not in memory (nil: everything is in memory).
     public var backing: RecipientBacking? {
-        didSet { storedExpiry = backing?.earliestStoredExpiry(after: nil) }
+        didSet {
+            storedExpiry = backing?.earliestStoredExpiry(after: nil)
+            storedFilter = nil
+        }
     }
     /// The earliest end of a stored timed suppression not loaded yet.
     private var storedExpiry: Int64?
+    /// The backing's filter of stored addresses, read on the first miss (kept here: checked on every
+    /// delivery to an address not in memory, it must cost a probe, not a call).
+    private var storedFilter: FingerprintSet?
     /// Recipient slots changed since the last commit (each once), and which slots those are. A recipient that
     /// no longer counts stays in its slot, empty, until the commit has deleted its row: until then the stored
     /// row must not be read back in as if it were current.
     private var changedSlots: [Int32] = []
     private var slotChanged: [Bool] = []
-    @exclusivity(unchecked) private var changedPairs = ChangedKeys()
 
     public init(policy: SuppressionPolicy, lastSeq: UInt64 = 0) {
         self.policy = policy
         self.lastSeq = lastSeq
+        pairs.tracksChanges = true
     }
 
     /// Recipients in memory with a counter or a suppression.
@@ -116,15 +122,18 @@ public final class BounceLedger {
                     pair.countedHard = true
                 }
                 pair.lastSeen = o.time.seconds
-                pairs.withKey(p) { changedPairs.note($0) }
-                if final { pairs.remove(p) } else { pairs.values[Int(p)] = pair }
+                if final {
+                    pairs.remove(p)
+                } else {
+                    pairs.values[Int(p)] = pair
+                    pairs.markChanged(p)
+                }
             } else {
                 if isHard { newHard = 1 } else { newSoft = 1 }
                 if !final {
                     sweepPairs(now: o.time.seconds)
-                    let p = pairs.insertLowered(l, o.host, o.queueID, keyRange, hash: pairHash,
-                                                value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
-                    pairs.withKey(p) { changedPairs.note($0) }
+                    _ = pairs.insertLowered(l, o.host, o.queueID, keyRange, hash: pairHash,
+                                            value: Pair(countedHard: isHard, lastSeen: o.time.seconds))
                 }
             }
             guard newHard != 0 || newSoft != 0 else { return }
@@ -240,6 +249,8 @@ public final class BounceLedger {
 
     /// Restores one in-flight pair (its key as `snapshotPairs` gave it).
     public func restore(pairKey key: [UInt8], _ p: Pair) {
+        pairs.tracksChanges = false
+        defer { pairs.tracksChanges = true }
         _ = pairs.insert(key: key, hash: Self.pairHash(fromKey: key), value: p)
     }
 
@@ -250,7 +261,8 @@ public final class BounceLedger {
     /// Each recipient changed since the last `committed()`, once: its key and record, or nil when it no
     /// longer counts (its stored row is to be deleted).
     public func forEachChangedRecipient(_ body: (UnsafeBufferPointer<UInt8>, Recipient?) throws -> Void) rethrows {
-        for slot in changedSlots {
+        // In address order: a database writes a sorted run of keys into its tree far faster than a random one.
+        for slot in recipients.inKeyOrder(changedSlots) {
             let r = recipients.values[Int(slot)]!
             try recipients.withKey(slot) { try body($0, r.isEmpty ? nil : r) }
         }
@@ -258,14 +270,12 @@ public final class BounceLedger {
 
     /// Each message-recipient pair changed since the last `committed()`, once: its key (`host \0 queueid \0
     /// recipient`) and its value, or nil when it is gone.
+    /// Removed pairs come first (a key may come more than once, and again after as stored).
     public func forEachChangedPair(_ body: ([UInt8], Pair?) throws -> Void) rethrows {
-        try changedPairs.forEachDistinct { key in
-            let slot = pairs.find(hash: Self.pairHash(fromKey: key), { $0.elementsEqual(key) })
-            try body(key, slot.map { pairs.values[Int($0)]! })
-        }
+        try pairs.forEachChange(removed: { try body($0, nil) }, changed: { try body(pairs.key($0), pairs.values[Int($0)]!) })
     }
 
-    public var hasChanges: Bool { !changedSlots.isEmpty || !changedPairs.isEmpty }
+    public var hasChanges: Bool { !changedSlots.isEmpty || pairs.hasChanges }
 
     /// The changes are stored: forget them, and drop the recipients that no longer count from memory.
     public func committed() {
@@ -274,7 +284,7 @@ public final class BounceLedger {
             if recipients.values[Int(slot)]!.isEmpty { recipients.remove(slot) }
         }
         changedSlots.removeAll(keepingCapacity: true)
-        changedPairs.removeAll()
+        pairs.clearChanges()
     }
 
     // MARK: - Helpers
@@ -311,7 +321,7 @@ public final class BounceLedger {
     private func slotFor(_ key: [UInt8]) -> Int32? {
         let hash = ByteKey.hash(key)
         if let slot = recipients.find(hash: hash, { $0.elementsEqual(key) }) { return slot }
-        guard let backing, backing.mightHold(hash: hash) else { return nil }
+        guard mayBeStored(hash) else { return nil }
         return loadStored(key, hash: hash)
     }
 
@@ -320,8 +330,15 @@ public final class BounceLedger {
     @inline(__always)
     private func recipientSlot(_ l: UnsafeBufferPointer<UInt8>, _ keyRange: Range<Int>, hash: UInt64) -> Int32? {
         if let slot = recipients.find(hash: hash, { ByteKey.equals($0, l, keyRange) }) { return slot }
-        guard let backing, backing.mightHold(hash: hash) else { return nil }
+        guard mayBeStored(hash) else { return nil }
         return loadStored(ByteKey.lowered(l, keyRange), hash: hash)
+    }
+
+    @inline(__always)
+    private func mayBeStored(_ hash: UInt64) -> Bool {
+        guard backing != nil else { return false }
+        if storedFilter == nil { storedFilter = backing!.storedAddressFilter() }
+        return storedFilter!.count > 0 && storedFilter!.contains(hash)
     }
 
     private func loadStored(_ key: [UInt8], hash: UInt64) -> Int32 {
@@ -393,7 +410,6 @@ public final class BounceLedger {
         let l = o.bytes
         let pairHash = ByteKey.hash(l, o.queueID, seed: o.host.map { ByteKey.hash(l, $0) } ?? 0) ^ keyHash
         if let p = pairs.find(hash: pairHash, { pairMatches($0, o, keyRange) }) {
-            pairs.withKey(p) { changedPairs.note($0) }
             pairs.remove(p)
         }
     }
@@ -403,7 +419,6 @@ public final class BounceLedger {
         guard now >= nextPairSweep else { return }
         nextPairSweep = now + 3600
         for slot in pairs.liveSlots where now - pairs.values[Int(slot)]!.lastSeen > policy.pairMaxAgeSeconds {
-            pairs.withKey(slot) { changedPairs.note($0) }
             pairs.remove(slot)
         }
     }

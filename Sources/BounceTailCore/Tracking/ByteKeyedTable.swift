@@ -26,6 +26,17 @@ struct ByteKeyedTable<Value> {
     private var free: [Int32] = []
     private(set) var count = 0
 
+    /// With `tracksChanges`, what changed since `clearChanges()`: slots inserted or marked (each once; a
+    /// slot emptied since is passed over), and the keys of removed entries, back to back. A commit deletes the
+    /// removed keys, then writes the changed live slots, so a key removed and stored again ends stored.
+    var tracksChanges = false
+    private var changedSlots: [Int32] = []
+    private var slotChanged: [Bool] = []
+    private var removedArena: [UInt8] = []
+    private var removedEnds: [Int] = []
+    /// Slots whose key is stored (restored, or committed since): only their removal needs a delete.
+    private var slotStored: [Bool] = []
+
     /// The slot whose key satisfies `matches`, among those with `hash`.
     @inline(__always)
     func find(hash: UInt64, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int32? {
@@ -62,6 +73,10 @@ struct ByteKeyedTable<Value> {
     /// Stores `key` as it is.
     mutating func insert(key: [UInt8], hash: UInt64, value: Value) -> Int32 {
         insert(hash: hash, value: value) { $0 += key }
+    }
+
+    mutating func insert(key: UnsafeBufferPointer<UInt8>, hash: UInt64, value: Value) -> Int32 {
+        insert(hash: hash, value: value) { $0.append(contentsOf: key) }
     }
 
     /// Stores the lower-cased `parts` of a line joined by NUL bytes (a missing part is empty), without building
@@ -123,10 +138,62 @@ struct ByteKeyedTable<Value> {
         buckets[b] = slot
         count += 1
         if count > buckets.count - buckets.count / 4 { grow() }
+        // Inserted while changes are not tracked: restored from the store.
+        setStored(slot, !tracksChanges)
+        markChanged(slot)
         return slot
     }
 
+    /// Notes a slot whose value was changed in place (`values[slot] = ...`).
+    @inline(__always)
+    mutating func markChanged(_ slot: Int32) {
+        guard tracksChanges else { return }
+        let s = Int(slot)
+        if s >= slotChanged.count { slotChanged += [Bool](repeating: false, count: max(1024, s + 1 - slotChanged.count, slotChanged.count)) }
+        if !slotChanged[s] {
+            slotChanged[s] = true
+            changedSlots.append(slot)
+        }
+    }
+
+    var hasChanges: Bool { !changedSlots.isEmpty || !removedEnds.isEmpty }
+
+    /// The keys removed since `clearChanges()` (a key may come more than once), then each changed live slot.
+    func forEachChange(removed: ([UInt8]) throws -> Void, changed: (Int32) throws -> Void) rethrows {
+        var start = 0
+        for end in removedEnds {
+            try removed(Array(removedArena[start..<end]))
+            start = end
+        }
+        for slot in changedSlots where values[Int(slot)] != nil { try changed(slot) }
+    }
+
+    mutating func clearChanges() {
+        for slot in changedSlots {
+            slotChanged[Int(slot)] = false
+            if values[Int(slot)] != nil { setStored(slot, true) }
+        }
+        changedSlots.removeAll(keepingCapacity: changedSlots.count < 1 << 16)
+        removedArena.removeAll(keepingCapacity: removedArena.count < 1 << 20)
+        removedEnds.removeAll(keepingCapacity: removedEnds.count < 1 << 16)
+    }
+
+    private mutating func setStored(_ slot: Int32, _ stored: Bool) {
+        let s = Int(slot)
+        if s >= slotStored.count {
+            guard stored else { return }
+            slotStored += [Bool](repeating: false, count: max(1024, s + 1 - slotStored.count, slotStored.count))
+        }
+        slotStored[s] = stored
+    }
+
     mutating func remove(_ slot: Int32) {
+        let wasStored = Int(slot) < slotStored.count && slotStored[Int(slot)]
+        setStored(slot, false)
+        if tracksChanges && wasStored {
+            removedArena.append(contentsOf: arena[keyStart[Int(slot)]..<(keyStart[Int(slot)] + Int(keyLength[Int(slot)]))])
+            removedEnds.append(removedArena.count)
+        }
         let b = bucket(hashes[Int(slot)])
         var prev: Int32 = -1
         var s = buckets[b]
@@ -151,11 +218,15 @@ struct ByteKeyedTable<Value> {
     /// table's history. Slot numbers are sorted by the keys' first eight bytes and the arena is compared only on
     /// ties: sorting copies of keys and values retained and released every element on every move (most of the
     /// time a state save took).
-    func slotsInKeyOrder() -> [Int32] {
+    func slotsInKeyOrder() -> [Int32] { inKeyOrder((0..<Int32(values.count)).lazy.filter { values[Int($0)] != nil }) }
+
+    /// The given live slots in byte order of their keys.
+    func inKeyOrder<S: Sequence<Int32>>(_ slots: S) -> [Int32] {
         var entries: [(prefix: UInt64, slot: Int32)] = []
         entries.reserveCapacity(count)
         arena.withUnsafeBufferPointer { a in
-            for s in 0..<values.count where values[s] != nil {
+            for slot in slots {
+                let s = Int(slot)
                 var prefix: UInt64 = 0
                 let n = min(8, Int(keyLength[s]))
                 for k in 0..<8 { prefix = prefix << 8 | (k < n ? UInt64(a[keyStart[s] + k]) : 0) }

@@ -1,9 +1,10 @@
 /// Where the recipients live that are not in memory: the state database. The ledger asks it only when an
-/// address is missing from memory and `mightHold` says it may be stored (once per address and run), and
+/// address is missing from memory and the filter says it may be stored (once per address and run), and
 /// when log time passes a stored suppression's end; never once per line.
 public protocol RecipientBacking: AnyObject {
-    /// False when `key` (lower-cased, `hash` its `ByteKey.hash`) is certainly not stored.
-    func mightHold(hash: UInt64) -> Bool
+    /// Fingerprints of every stored address's `ByteKey.hash` (read once, on the ledger's first miss): an
+    /// address not in it is certainly not stored.
+    func storedAddressFilter() -> FingerprintSet
     /// The stored record of a lower-cased address, nil when there is none.
     func storedRecipient(_ key: [UInt8]) -> BounceLedger.Recipient?
     /// The earliest end (seconds) of a stored timed suppression after `after` (any when nil), nil when none.
@@ -56,37 +57,5 @@ public struct FingerprintSet: Sendable {
             if s == 0 { return false }
             i = (i + 1) & mask
         }
-    }
-}
-
-/// Keys noted as changed since the last commit, back to back in one byte array (noting one allocates
-/// nothing of its own once the array has grown): what a commit writes or deletes.
-public struct ChangedKeys: Sendable {
-    private var arena: [UInt8] = []
-    private var ends: [Int] = []
-
-    public init() {}
-
-    public var isEmpty: Bool { ends.isEmpty }
-
-    public mutating func note(_ key: UnsafeBufferPointer<UInt8>) {
-        arena.append(contentsOf: key)
-        ends.append(arena.count)
-    }
-
-    /// Each distinct key once, in the order first noted.
-    public func forEachDistinct(_ body: ([UInt8]) throws -> Void) rethrows {
-        var seen = Set<[UInt8]>()
-        var start = 0
-        for end in ends {
-            let key = Array(arena[start..<end])
-            start = end
-            if seen.insert(key).inserted { try body(key) }
-        }
-    }
-
-    public mutating func removeAll() {
-        arena.removeAll(keepingCapacity: arena.count < 1 << 20)
-        ends.removeAll(keepingCapacity: ends.count < 1 << 16)
     }
 }

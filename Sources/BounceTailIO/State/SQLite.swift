@@ -1,3 +1,4 @@
+import BounceTailCore
 import CSQLite
 
 /// A failed database call: the file, what was being done, and SQLite's own words.
@@ -39,6 +40,11 @@ final class Database {
             throw DatabaseError(path: path, doing: "open", code: rc, message: message)
         }
         sqlite3_extended_result_codes(handle, 1)
+        if !readOnly {
+            // The WAL is checkpointed by later commits once it is large (SQLite's automatic checkpoint), not
+            // at every exit: a cron run does not pay for copying its commit twice before it ends.
+            bouncetail_sqlite_no_checkpoint_on_close(handle)
+        }
         // Another process's short transaction (a queued command, a checkpoint) is waited for, not an error.
         sqlite3_busy_timeout(handle, 10_000)
     }
@@ -150,6 +156,16 @@ final class Statement {
     func bind(_ i: Int32, _ s: String) { bind(i, text: Array(s.utf8)) }
     func bind(_ i: Int32, _ s: String?) { if let s { bind(i, s) } else { bindNull(i) } }
     func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
+
+    private var scratch: [UInt8] = []
+
+    /// An instant as RFC 3339 text, without making a String.
+    func bind(_ i: Int32, _ t: Instant?) {
+        guard let t else { return bindNull(i) }
+        scratch.removeAll(keepingCapacity: true)
+        t.appendRFC3339(to: &scratch)
+        bind(i, text: scratch)
+    }
 
     var columnCount: Int32 { sqlite3_column_count(stmt) }
     func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }

@@ -18,10 +18,22 @@ public final class SQLiteStateStore: StateStore {
     public var fileMode: mode_t { dir.fileMode }
     private let dir: StateDirectory
     private let db: Database
-    /// Fingerprints of the stored addresses, read on the ledger's first miss.
-    private var stored: FingerprintSet?
     private var readFailure: StateError?
     private var dataVersion: Int64 = 0
+    /// Statements run once per row, kept at hand (finding them by their SQL would hash it every time).
+    private var perRow: [Int: Statement] = [:]
+
+    private enum Row: Int { case lookup, upsert, delete, upsertPair, deletePair, delta }
+
+    private func statement(_ row: Row, _ sql: @autoclosure () -> String) throws -> Statement {
+        if let s = perRow[row.rawValue] {
+            s.reset()
+            return s
+        }
+        let s = try db.statement(sql())
+        perRow[row.rawValue] = s
+        return s
+    }
 
     static let fileName = "state.db"
     static let version1Name = "state.jsonl"
@@ -68,7 +80,9 @@ public final class SQLiteStateStore: StateStore {
     private func prepare(_ access: Access) throws {
         if access != .read {
             // WAL: readers beside the writer. FULL: a commit is on disk before the deltas file is appended.
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF")
+            // A page cache of 64 MiB: a big first commit (every address of a year of logs) is not spilled to the
+            // WAL page by page before it ends.
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536")
         }
         let app = try db.integer("PRAGMA application_id") ?? 0
         let version = try db.integer("PRAGMA user_version") ?? 0
@@ -187,21 +201,19 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: - Recipients on demand (the ledger's backing)
 
-    public func mightHold(hash: UInt64) -> Bool {
-        if stored == nil {
-            var hashes: [UInt64] = []
-            do {
-                let all = try db.statement("SELECT address FROM recipients")
-                while try all.step() {
-                    let b = all.bytes(0)
-                    hashes.append(ByteKey.hash(b, 0..<b.count))
-                }
-            } catch let e as DatabaseError {
-                readFailure = readFailure ?? Self.stateError(e)
-            } catch {}
-            stored = FingerprintSet(hashes: hashes)
-        }
-        return stored!.contains(hash)
+    public func storedAddressFilter() -> FingerprintSet {
+        var hashes: [UInt64] = []
+        do {
+            let all = try db.statement("SELECT address FROM recipients")
+            defer { all.reset() }
+            while try all.step() {
+                let b = all.bytes(0)
+                hashes.append(ByteKey.hash(b, 0..<b.count))
+            }
+        } catch let e as DatabaseError {
+            readFailure = readFailure ?? Self.stateError(e)
+        } catch {}
+        return FingerprintSet(hashes: hashes)
     }
 
     private static let recipientColumns =
@@ -209,7 +221,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func storedRecipient(_ key: [UInt8]) -> BounceLedger.Recipient? {
         do {
-            let s = try db.statement("SELECT \(Self.recipientColumns) FROM recipients WHERE address = ?")
+            let s = try statement(.lookup, "SELECT \(Self.recipientColumns) FROM recipients WHERE address = ?")
             defer { s.reset() }
             s.bind(1, text: key)
             guard try s.step() else { return nil }
@@ -304,7 +316,7 @@ public final class SQLiteStateStore: StateStore {
                 try writeInputs(step.state.inputs)
                 try ledger.forEachChangedRecipient { key, r in
                     if let r { try writeRecipient(key, r) } else {
-                        let s = try db.statement("DELETE FROM recipients WHERE address = ?")
+                        let s = try statement(.delete, "DELETE FROM recipients WHERE address = ?")
                         s.bind(1, text: key)
                         try s.run()
                     }
@@ -312,7 +324,7 @@ public final class SQLiteStateStore: StateStore {
                 try ledger.forEachChangedPair { key, p in
                     if let p { try writePair(key, p) } else {
                         let parts = Self.split(key, 3)
-                        let s = try db.statement("DELETE FROM pairs WHERE host = ? AND queue_id = ? AND recipient = ?")
+                        let s = try statement(.deletePair, "DELETE FROM pairs WHERE host = ? AND queue_id = ? AND recipient = ?")
                         for (i, part) in parts.enumerated() { s.bind(Int32(i + 1), text: part) }
                         try s.run()
                     }
@@ -367,17 +379,17 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private func writeRecipient(_ key: UnsafeBufferPointer<UInt8>, _ r: BounceLedger.Recipient) throws {
-        let s = try db.statement("INSERT OR REPLACE INTO recipients (\(Self.recipientColumns), until_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let s = try statement(.upsert, "INSERT OR REPLACE INTO recipients (\(Self.recipientColumns), until_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         s.bind(1, text: key)
         s.bind(2, r.hard)
         s.bind(3, r.soft)
-        s.bind(4, r.firstBounce?.rfc3339)
-        s.bind(5, r.lastBounce?.rfc3339)
-        s.bind(6, r.softSince?.rfc3339)
+        s.bind(4, r.firstBounce)
+        s.bind(5, r.lastBounce)
+        s.bind(6, r.softSince)
         s.bind(7, r.lastReason?.name)
         s.bind(8, r.suppressed)
-        s.bind(9, r.suppressedAt?.rfc3339)
-        s.bind(10, r.until?.rfc3339)
+        s.bind(9, r.suppressedAt)
+        s.bind(10, r.until)
         s.bind(11, r.suppressReason)
         s.bind(12, r.suppressWhy?.rawValue)
         s.bind(13, r.suppressed ? r.until?.seconds : nil)
@@ -386,8 +398,8 @@ public final class SQLiteStateStore: StateStore {
 
     private func writePair(_ key: [UInt8], _ p: BounceLedger.Pair) throws {
         let parts = Self.split(key, 3)
-        let s = try db.statement(
-            "INSERT OR REPLACE INTO pairs (host, queue_id, recipient, counted_hard, last_seen) VALUES (?, ?, ?, ?, ?)")
+        let s = try statement(
+            .upsertPair, "INSERT OR REPLACE INTO pairs (host, queue_id, recipient, counted_hard, last_seen) VALUES (?, ?, ?, ?, ?)")
         for (i, part) in parts.enumerated() { s.bind(Int32(i + 1), text: part) }
         s.bind(4, p.countedHard)
         s.bind(5, p.lastSeen)
@@ -424,9 +436,9 @@ public final class SQLiteStateStore: StateStore {
     private func writeDelta(_ d: SuppressionDelta) throws {
         var j = JSONBuffer(capacity: 512)
         d.append(to: &j)
-        let s = try db.statement("INSERT OR REPLACE INTO deltas (seq, time, action, recipient, json) VALUES (?, ?, ?, ?, ?)")
+        let s = try statement(.delta, "INSERT OR REPLACE INTO deltas (seq, time, action, recipient, json) VALUES (?, ?, ?, ?, ?)")
         s.bind(1, Int64(d.seq))
-        s.bind(2, d.time.rfc3339)
+        s.bind(2, d.time)
         s.bind(3, d.action.rawValue)
         s.bind(4, text: d.recipient)
         s.bind(5, text: j.bytes)
