@@ -334,6 +334,11 @@ public final class BounceLedger {
         return loadStored(ByteKey.lowered(l, keyRange), hash: hash)
     }
 
+    /// Reads the backing's filter of stored addresses now (a follower at its start), not at the first miss.
+    public func loadStoredFilter() {
+        if backing != nil && storedFilter == nil { storedFilter = backing!.storedAddressFilter() }
+    }
+
     @inline(__always)
     private func mayBeStored(_ hash: UInt64) -> Bool {
         guard backing != nil else { return false }

@@ -461,6 +461,14 @@ public final class SQLiteStateStore: StateStore {
         return parts
     }
 
+    /// Copies a large WAL into the database before the writer exits, so the next process does not read it
+    /// all back in; a small one is left for a later commit's automatic checkpoint.
+    public func checkpointIfLarge() {
+        var st = stat()
+        guard stat(db.path + "-wal", &st) == 0, st.st_size > 16 << 20 else { return }
+        try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     // MARK: - Deltas and their files
 
     public func forEachDelta(after seq: UInt64, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
@@ -586,7 +594,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func forEachSuppressed(_ body: ([UInt8], BounceLedger.Recipient) throws -> Void) throws {
         do {
-            let s = try db.statement("SELECT \(Self.recipientColumns) FROM recipients WHERE suppressed = 1 ORDER BY address")
+            let s = try db.statement("SELECT \(Self.recipientColumns) FROM recipients INDEXED BY recipients_suppressed WHERE suppressed = 1 ORDER BY address")
             defer { s.reset() }
             while try s.step() { try body(s.array(0), try decodeRecipient(s)) }
         } catch let e as DatabaseError {

@@ -41,6 +41,7 @@ enum StateSchema {
             suppress_why    TEXT               -- hard, soft or manual
         ) WITHOUT ROWID;
         CREATE INDEX recipients_by_end ON recipients (until_epoch) WHERE until_epoch IS NOT NULL;
+        CREATE INDEX recipients_suppressed ON recipients (address) WHERE suppressed = 1;  -- `list`
 
         CREATE TABLE pairs (              -- a message to a recipient that failed and is not final yet
             host         TEXT NOT NULL,

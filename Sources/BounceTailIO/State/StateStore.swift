@@ -97,6 +97,8 @@ public protocol StateStore: RecipientBacking {
     func enqueue(_ commands: [(QueuedCommand.Action, String, String?)], at time: Instant) throws -> [Int64]
     /// What became of queued commands: id → (seq, note), for those applied.
     func appliedCommands(_ ids: [Int64]) throws -> [Int64: (seq: UInt64?, note: String?)]
+    /// Before the writer exits: fold a large journal of recent commits into the database.
+    func checkpointIfLarge()
     /// SQLite's `integrity_check` and the project's own range checks over every row; the problems found.
     func check() throws -> [String]
 }

@@ -344,6 +344,7 @@ public final class Tracker {
         if !savedSinceChange || state.inputs.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
         // On stdout, a state that does not know the last deltas were printed would print them again.
         if output.stdoutSeqToRecord != nil { try commit() }
+        store.checkpointIfLarge()
         try output.out.flush()
     }
 }
