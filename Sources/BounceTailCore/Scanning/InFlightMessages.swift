@@ -155,8 +155,6 @@ public struct InFlightMessages {
             changed: { try body(messages.key($0), (pendingList($0), messages.values[Int($0)]!.lastSeen)) })
     }
 
-    public var hasChanges: Bool { messages.hasChanges }
-
     public mutating func committed() { messages.clearChanges() }
 
     // MARK: - Helpers

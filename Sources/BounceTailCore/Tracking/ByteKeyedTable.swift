@@ -75,10 +75,6 @@ struct ByteKeyedTable<Value> {
         insert(hash: hash, value: value) { $0 += key }
     }
 
-    mutating func insert(key: UnsafeBufferPointer<UInt8>, hash: UInt64, value: Value) -> Int32 {
-        insert(hash: hash, value: value) { $0.append(contentsOf: key) }
-    }
-
     /// Stores the lower-cased `parts` of a line joined by NUL bytes (a missing part is empty), without building
     /// the key first. One to four parts (fixed arities: a variadic list would allocate an array per call).
     mutating func insertLowered(_ l: UnsafeBufferPointer<UInt8>, _ a: Range<Int>?, hash: UInt64, value: Value) -> Int32 {

@@ -201,18 +201,29 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: - Recipients on demand (the ledger's backing)
 
+    /// Runs a read the ledger asked for, which cannot throw on its hot path: the first failure is kept and
+    /// thrown by the next commit (which then stores nothing), and `fallback` stands in meanwhile.
+    private func reading<R>(_ fallback: R, _ body: () throws -> R) -> R {
+        do {
+            return try body()
+        } catch let e as DatabaseError {
+            readFailure = readFailure ?? Self.stateError(e)
+        } catch let e as StateError {
+            readFailure = readFailure ?? e
+        } catch {}
+        return fallback
+    }
+
     public func storedAddressFilter() -> FingerprintSet {
         var hashes: [UInt64] = []
-        do {
+        reading(()) {
             let all = try db.statement("SELECT address FROM recipients")
             defer { all.reset() }
             while try all.step() {
                 let b = all.bytes(0)
                 hashes.append(ByteKey.hash(b, 0..<b.count))
             }
-        } catch let e as DatabaseError {
-            readFailure = readFailure ?? Self.stateError(e)
-        } catch {}
+        }
         return FingerprintSet(hashes: hashes)
     }
 
@@ -220,45 +231,33 @@ public final class SQLiteStateStore: StateStore {
         "address, hard, soft, first_bounce, last_bounce, soft_since, last_reason, suppressed, suppressed_at, until, suppress_reason, suppress_why"
 
     public func storedRecipient(_ key: [UInt8]) -> BounceLedger.Recipient? {
-        do {
+        reading(nil) {
             let s = try statement(.lookup, "SELECT \(Self.recipientColumns) FROM recipients WHERE address = ?")
             defer { s.reset() }
             s.bind(1, text: key)
             guard try s.step() else { return nil }
             return try decodeRecipient(s)
-        } catch let e as DatabaseError {
-            readFailure = readFailure ?? Self.stateError(e)
-        } catch let e as StateError {
-            readFailure = readFailure ?? e
-        } catch {}
-        return nil
+        }
     }
 
     public func earliestStoredExpiry(after: Int64?) -> Int64? {
-        do {
+        reading(nil) {
             let s = try db.statement("SELECT min(until_epoch) FROM recipients WHERE until_epoch > ?")
             defer { s.reset() }
             s.bind(1, after ?? Int64.min)
             guard try s.step(), !s.isNull(0) else { return nil }
             return s.int(0)
-        } catch let e as DatabaseError {
-            readFailure = readFailure ?? Self.stateError(e)
-        } catch {}
-        return nil
+        }
     }
 
     public func storedExpiries(upTo seconds: Int64) -> [(key: [UInt8], record: BounceLedger.Recipient)] {
         var found: [(key: [UInt8], record: BounceLedger.Recipient)] = []
-        do {
+        reading(()) {
             let s = try db.statement("SELECT \(Self.recipientColumns) FROM recipients WHERE until_epoch <= ? ORDER BY until_epoch")
             defer { s.reset() }
             s.bind(1, seconds)
             while try s.step() { found.append((s.array(0), try decodeRecipient(s))) }
-        } catch let e as DatabaseError {
-            readFailure = readFailure ?? Self.stateError(e)
-        } catch let e as StateError {
-            readFailure = readFailure ?? e
-        } catch {}
+        }
         return found
     }
 
