@@ -44,12 +44,13 @@ for my $set (@sets) {
         chomp $l;
         next if $l =~ /^\s*(#|$)/;
         my @f = split /\t/, $l, -1;
-        my ($id, $code, $dsn, $cmd, $text, $reason, $hs) = @f;
+        my ($id, $code, $dsn, $cmd, $text, $reason, $hs, undef, $rhost) = @f;
         next unless defined $reason && $reason ne '' && $reason ne 'delivered' && $reason ne 'feedback' && $reason ne 'vacation';
         $hs = ($hardReasons{$reason} || ($reason eq 'notaccept' && $dsn !~ /^4/)) ? 'hard' : 'soft' if !defined $hs || $hs eq '';
         $text =~ s/[\r\n\t]+/ /g;
         push @rows, { set => $set, id => $id, code => $code, dsn => $dsn, cmd => $cmd, text => $text,
-                      reason => $reason, hs => $hs, half => half("$code|$dsn|$cmd|$text") };
+                      reason => $reason, hs => $hs,
+                      rhost => (defined $rhost && $rhost ne '' ? $rhost : 'mx.example.net'), half => half("$code|$dsn|$cmd|$text") };
     }
 }
 
@@ -65,9 +66,9 @@ for my $r (@rows) {
     my $said = $r->{text};
     my $inReply = $r->{cmd} ne '' ? ' (in reply to ' . ($commandWords{$r->{cmd}} // $r->{cmd}) . ' command)' : '';
     $r->{line} = sprintf('Dec  2 10:%02d:%02d mx postfix/smtp[%d]: 4Q%08dZ: to=<rcpt%d@example.net>, '
-        . 'relay=mx.example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=%s, status=bounced '
-        . '(host mx.example.net[192.0.2.1] said: %s%s)',
-        int($n / 60) % 60, $n % 60, 1000 + $n, $n, $n, $dsn, $said, $inReply);
+        . 'relay=%s[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=%s, status=bounced '
+        . '(host %s[192.0.2.1] said: %s%s)',
+        int($n / 60) % 60, $n % 60, 1000 + $n, $n, $n, $r->{rhost}, $dsn, $r->{rhost}, $said, $inReply);
     print $lfh $r->{line}, "\n";
 }
 close $lfh;
@@ -87,7 +88,7 @@ if ($withSisimai) {
     my $k = 0;
     for my $r (@rows) {
         $k++;
-        print $ifh join("\t", "R$k", $r->{code}, $r->{dsn} ne '' ? $r->{dsn} : '5.0.0', $r->{cmd}, $r->{text}), "\n";
+        print $ifh join("\t", "R$k", $r->{code}, $r->{dsn} ne '' ? $r->{dsn} : '5.0.0', $r->{cmd}, $r->{text}, $r->{rhost}), "\n";
     }
     close $ifh;
     open(my $lab, '-|', "perl Benchmarks/sisimai-label.pl line < $in 2>/dev/null") or die "sisimai-label.pl: $!\n";

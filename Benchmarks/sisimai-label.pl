@@ -7,7 +7,7 @@
 # [, remote_host]. Lines starting with # are skipped. Each becomes the bounce email Postfix would send for that
 # reply (a text part "host REMOTE[ip] said: TEXT (in reply to COMMAND command)" and a delivery-status part);
 # Sisimai reads it whole. Output: the classify-agreement TSV (id, code, status, command, text, reason,
-# hard_or_soft, source) with Sisimai's reason, hard/soft and the status code it reports.
+# hard_or_soft, source, remote_host) with Sisimai's reason, hard/soft and the status code it reports.
 #
 # Usage: perl Benchmarks/sisimai-label.pl SOURCE-NAME < texts.tsv > Benchmarks/bounces/NAME.tsv
 use strict;
@@ -17,7 +17,7 @@ use Sisimai;
 my $source = shift // 'project';
 my %commandWords = (RCPT => 'RCPT TO', MAIL => 'MAIL FROM', DATA => 'end of DATA', EHLO => 'EHLO', HELO => 'HELO',
                     CONN => 'CONNECT');
-print join("\t", qw(id smtp_reply_code enhanced_status smtp_command diagnostic_text sisimai_reason hard_or_soft source_file)), "\n";
+print join("\t", qw(id smtp_reply_code enhanced_status smtp_command diagnostic_text sisimai_reason hard_or_soft source_file remote_host)), "\n";
 while (my $l = <STDIN>) {
     chomp $l;
     next if $l =~ /^\s*(#|$)/;
@@ -49,5 +49,5 @@ while (my $l = <STDIN>) {
     }
     my $d = $v->[0];
     my $hs = $d->softbounce == 0 ? 'hard' : ($d->softbounce == 1 ? 'soft' : '');
-    print join("\t", $id, $code, $dsn, $cmd, $text, $d->reason, $hs, "$source (Sisimai status " . ($d->deliverystatus // '') . ")"), "\n";
+    print join("\t", $id, $code, $dsn, $cmd, $text, $d->reason, $hs, "$source (Sisimai status " . ($d->deliverystatus // '') . ")", $rhost), "\n";
 }

@@ -94,6 +94,8 @@ struct Explain: ParsableCommand {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
         } else if refinement == .notFinal {
             because += "; a deferral, so one attempt that failed (networkerror), not yet an expiry"
+        } else if refinement == .refusedBeforeMail {
+            because += "; refused at the connection or HELO, before any address, so our sending host (blocked)"
         }
         if json {
             var j = JSONBuffer()

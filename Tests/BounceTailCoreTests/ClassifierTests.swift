@@ -158,6 +158,35 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("", "nope") == (.onhold, .soft))  // a text nothing explains is undecided
     }
 
+    @Test func aRefusalBeforeMailFromIsOurHostUnlessItsWordsSayOtherwise() {
+        #expect(reason("", "host mx.example.net[192.0.2.1] refused to talk to me: 554 nope") == .blocked)
+        #expect(reason("", "host mx.example.net[192.0.2.1] said: 554 nope (in reply to EHLO command)") == .blocked)
+        // The same vague words after RCPT TO name no host; an X.7.x code at EHLO is a verdict of its own.
+        #expect(reason("", "host mx.example.net[192.0.2.1] said: 554 nope (in reply to RCPT TO command)") != .blocked)
+        #expect(reason("5.7.1", "host mx.example.net[192.0.2.1] said: 554 nope (in reply to EHLO command)") == .securityerror)
+        // Words that explain the refusal win at any stage.
+        #expect(reason("4.4.5", "host mx.example.net[192.0.2.1] said: 421 too many connections (in reply to EHLO command)") == .toomanyconn)
+    }
+
+    @Test func providersWordingThatCodesAloneMisread() {
+        // Gmail's 4.2.1 "receiving mail at a rate" is a rate, not the disabled mailbox an X.2.1 code names.
+        #expect(reason("4.2.1", "450-4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.") == .toomanyconn)
+        // Microsoft's 5.7.510: the domain takes mail, only not over IPv6 (no hard verdict on the address).
+        let v6 = classify(LabelledDiagnostic(status: .bounced, dsn: "5.7.510", reason: "", bounce: "", fault: "",
+                                             text: "550 5.7.510 Access denied, example.com does not accept email over IPv6"))
+        #expect(v6.reason == .blocked && v6.bounce == .soft)
+        // qmail's rcpthosts refusal is relaying, not an unknown domain.
+        let relay = classify(LabelledDiagnostic(status: .bounced, dsn: "5.7.1", reason: "", bounce: "", fault: "",
+                                                text: "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"))
+        #expect(relay.reason == .norelaying && relay.bounce == .soft)
+        // A failed DMARC check is our authentication; a refusal citing the domain's policy is that policy.
+        #expect(reason("5.0.0", "550 DMARC check failed.") == .blocked)
+        #expect(reason("5.7.1", "550 5.7.1 Email rejected per DMARC policy for example.org") == .policyviolation)
+        #expect(reason("5.7.26", "550-5.7.26 This mail has been blocked because the sender is unauthenticated.") == .securityerror)
+        #expect(reason("5.0.0", "550 Ip frequency limited.") == .toomanyconn)
+        #expect(reason("4.7.0", "421 4.7.0 IP not in whitelist for RCPT domain, closing connection.") == .blocked)
+    }
+
     @Test func expiryKeepsTheFaultOfWhatKeptFailing() {
         let full = classify(LabelledDiagnostic(status: .expired, dsn: "4.2.2", reason: "", bounce: "", fault: "", text: ""))
         #expect(full.reason == .expired && full.fault == .recipient && full.bounce == .soft)

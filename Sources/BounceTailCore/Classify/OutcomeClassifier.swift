@@ -18,6 +18,9 @@ public enum Refinement: Equatable, Sendable {
     /// An expiry (a timeout text, a `4.4.7` code) on a deferral: the message is still queued, so one attempt
     /// failed (networkerror).
     case notFinal
+    /// A refusal at the connection or at HELO/EHLO that its words do not explain: before MAIL FROM nothing but
+    /// the sending host can be refused (blocked).
+    case refusedBeforeMail
 }
 
 /// Classifies failed outcomes: a reason (Sisimai 4's vocabulary), hard or soft, and whose fault it is.
@@ -104,6 +107,9 @@ public final class OutcomeClassifier: Sendable {
         if case .text = evidence, reason == .userunknown, let text, SMTPStage.find(in: l, text) == .data {
             reason = .filtered
             refinement = .refusedAfterData
+        } else if Self.vague(reason, evidence), let text, Self.refusedBeforeMail(SMTPStage.find(in: l, text), evidence) {
+            reason = .blocked
+            refinement = .refusedBeforeMail
         } else if reason == .expired, status == .deferred {
             // One attempt that timed out is not an expiry: the message is still queued.
             reason = .networkerror
@@ -150,6 +156,28 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
+    /// A verdict its evidence barely supports: a code or weak phrase that names no particular cause, or nothing.
+    private static func vague(_ reason: BounceReason, _ evidence: Evidence) -> Bool {
+        switch reason {
+        case .systemerror, .securityerror, .onhold, .undefined, .policyviolation, .rejected: break
+        default: return false
+        }
+        switch evidence {
+        case .text(_, strength: .strong), .verdictCode: return false
+        case .enhancedCode(_, specific: let specific): return !specific
+        default: return true
+        }
+    }
+
+    /// Refused when the connection opened (Postfix's "refused to talk to me", Exim's "after initial connection"),
+    /// or at HELO/EHLO with no code of its own: an X.7.x code at EHLO keeps its reading (securityerror), as the
+    /// reference reads Gmail's own bounces.
+    private static func refusedBeforeMail(_ stage: SMTPStage, _ evidence: Evidence) -> Bool {
+        if stage == .connect { return true }
+        if stage == .greeting, case .enhancedCode = evidence { return false }
+        return stage == .greeting
+    }
+
     /// Codes that name no particular cause: any clear phrase decides instead.
     private static func saysLittle(_ code: BounceReason) -> Bool {
         switch code {
@@ -164,6 +192,8 @@ public final class OutcomeClassifier: Sendable {
         if saysLittle(code) { return true }
         // Greylisting says why a 4.7.1 came: a deliberate first refusal, not a block of our host.
         if t == .onhold, code == .blocked { return true }
+        // A recipient receiving mail too fast (Gmail's 4.2.1) is a rate, not a disabled mailbox.
+        if t == .toomanyconn, code == .suspend { return true }
         guard let tr = rank(t) else { return false }
         guard let cr = rank(code) else { return true }
         // An "unknown user" code over a text that names a blocklisted or refused sender is the block speaking.

@@ -4,6 +4,9 @@
 public enum SMTPStage: UInt8, Sendable {
     case unknown, connect, greeting, mailFrom, rcptTo, data
 
+    /// At the connection or HELO/EHLO, before any address was given.
+    public var isBeforeMail: Bool { self == .connect || self == .greeting }
+
     public var name: StaticString {
         switch self {
         case .unknown: "unknown"

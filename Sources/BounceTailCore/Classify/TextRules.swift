@@ -29,7 +29,9 @@ enum TextRules {
         // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
         // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
         // verdict on the domain, unless it says the domain takes no mail (null MX).
-        group(.notaccept, .strong, ["null mx", "doesn't receive email", "does not receive email"])
+        // A domain that takes mail, only not over IPv6, refuses our host (Microsoft's 5.7.510).
+        group(.blocked, .strong, ["accept email over ipv6", "accept mail over ipv6"])
+        + group(.notaccept, .strong, ["null mx", "doesn't receive email", "does not receive email"])
         // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
         // again" ends a delivery as an unknown domain: the reference reads it so.
         + group(.hostunknown, .strong, ["host or domain name not found"])
@@ -45,19 +47,35 @@ enum TextRules {
             "not a member of this list", "only members can post", "sending to/from an address that has been",
             "you are not allowed to post", "posting to this list",
         ])
-        // DMARC: the sender domain's own published policy told the receiver to refuse.
+        // DMARC: a failed check is our authentication (blocked); a refusal that cites the sender domain's
+        // published policy is that policy applied (policyviolation), as the reference reads Gmail's 5.7.26.
+        + group(.blocked, .strong, ["does not pass dmarc", "dmarc check failed"])
         + group(.policyviolation, .strong, [
-            "due to domain's dmarc policy",
+            "due to domain's dmarc policy", "dmarc policy", "has a policy that prohibited",
+            "potential security issue",
+        ])
+        // Sender authentication the receiver requires and did not get: Gmail's and Yahoo's "the sender is
+        // unauthenticated", ARC, DKIM and From alignment, Microsoft's required authentication level, an SPF
+        // "fail" verdict. The reference calls these security errors; an SPF record or PTR named as missing or
+        // wrong stays a block of the sending host below.
+        + group(.securityerror, .strong, [
+            "sender is unauthenticated", "requires all senders to authenticate", "arc validation",
+            "authentication didn't pass", "isn't aligned with", "not aligned with", "authentication level",
+            "cannot authenticate", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
+        ])
+        // Microsoft's refusals of the sender rather than the host: unregistered sender domains, senders a group
+        // or organisation does not accept; Amazon SES's unverified identities.
+        + group(.rejected, .strong, [
+            "sending from unregistered domains", "delivery not authorized", "not authenticated by organization",
+            "sendernotauthenticatedforgroup", "email address is not verified",
         ])
         // Sender authentication (SPF, DKIM), reverse DNS, blocklists and reputation: the sending host is refused.
         + group(.blocked, .strong, [
-            "dmarc", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
-            "sender policy framework", "not designated as permitted sender", "does not designate",
+            "dmarc", "sender policy framework", "not designated as permitted sender", "does not designate",
             "fails to pass spf", "spf record", "dkim signature", "dkim fail", "dkim verification failed",
             "no valid dkim", "unauthenticated email", "fails to pass authentication checks",
-            "does not have authentication information", "the sender is unauthenticated",
-            "requires all senders to authenticate", "authentication level", "arc validation",
-            "sender authentication failed", "isn't aligned with", "not aligned with",
+            "does not have authentication information",
+            "sender authentication failed",
             "ptr record", "reverse dns", "rdns", "reverse lookup", "cannot find your hostname",
             "cannot find your reverse hostname", "client host rejected: cannot find your", "no ptr",
             "ipv6 sending guidelines", "does not resolve to", "reverse hostname", "ip name lookup failed",
@@ -69,13 +87,14 @@ enum TextRules {
             "not authorized to send email directly to our servers", "client host rejected", "client host blocked",
             "intrusion prevention", "connection refused by", "ip address is block", "ip blocked", "dynamic ip",
             "dynamic ips", "residential ip", "rtr:bl", "rtr:db", "dynt", "service refus", "adresse ip source",
-            "ofr006", "ofr_506", "ofr004", "unregistered domains", "helo command rejected", "invalid helo",
+            "ofr006", "ofr_506", "ofr004", "ofr_999", "helo command rejected", "invalid helo",
             "bad helo", "no smtp service", "connections not accepted", "connection not accepted",
             "not accepting connections", "network is on our", "ip temporarily blacklisted", "pps_block",
             "banned sender", "too many invalid recipients", "too many unknown recipients",
             "reputation", "unexpected volume or user complaints", "user complaints", "[tss04]", "[tss09]",
-            "temporarily deferred due to", "unusual rate of unsolicited mail", "traffic not accepted from this ip",
-            "will not accept messages from servers", "your e-mail is redundant", "my name was rejected",
+            "temporarily deferred due to", "unusual rate of unsolicited mail",
+            "will not accept messages from servers", "your e-mail is redundant", "my name was rejected", "not in whitelist",
+            "not whitelisted",
         ])
         // Sending too fast or too much, too many connections or recipients at once.
         + group(.toomanyconn, .strong, [
@@ -83,14 +102,17 @@ enum TextRules {
             "rate exceeded", "unsolicitedratelimiterror", "unusual sending activity", "sending too fast",
             "too much mail", "message rate", "throttl", "sending quota", "too many connections",
             "too many concurrent", "connection limit", "too many sessions", "too many simultaneous",
-            "trop de connexions", "too many recipients", "server busy", "too many smtp sessions",
-            "maximum connections", "(s3115)",
+            "trop de connexions", "too many recipients", "too many smtp sessions",
+            "maximum connections", "(s3115)", "receiving mail at a rate", "receiving mail too quickly",
+            "frequency limited", "exceeded threshold", "traffic not accepted from this ip",
         ])
         + group(.norelaying, .strong, [
             "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
             "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "not allowed to relay",
             "open relay not allowed", "relay not allowed", "relaying to", "not an open relay",
             "is not permitted to relay", "relay prohibited", "mail relay denied",
+            // qmail's refusal of a domain it does not host: relaying, not an unknown domain.
+            "isn't in my list of allowed rcpthosts",
         ])
         + group(.rejected, .strong, [
             "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
@@ -108,13 +130,13 @@ enum TextRules {
         ])
         // Message content.
         + group(.virusdetected, .strong, [
-            "virus", "malware", "infected", "trojan", "worm", "malicious", "potential security issue",
+            "virus", "malware", "infected", "trojan", "worm", "malicious",
         ])
         + group(.spamdetected, .strong, [
             "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
             "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
             "high probability of", "spam score", "advertising", "blacklisted url", "uribl", "surbl",
-            "message content rejected",
+            "message content rejected", "mail content denied",
         ])
         + group(.mesgtoobig, .strong, [
             "message size exceeds", "message too large", "message is too large", "message too big",
@@ -142,7 +164,7 @@ enum TextRules {
         ])
         + group(.syntaxerror, .strong, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
-            "bad recipient address syntax", "malformed address",
+            "bad recipient address syntax", "malformed address", "fully-qualified address",
         ])
         // Refused by the recipient side's own filtering: Exim's `:fail:` redirections, per-user filters.
         + group(.filtered, .strong, [
@@ -151,7 +173,7 @@ enum TextRules {
         ])
         // The recipient's address and mailbox.
         + group(.hasmoved, .strong, [
-            "has moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
+            "has moved", "have moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
             "no longer works", "forwarding address", "user not local", "has been moved", "mailbox owner has changed",
             "domain owner has changed",
         ])
@@ -174,7 +196,7 @@ enum TextRules {
             "account unavailable", "(554.30)", "user(s) account is disabled",
         ])
         + group(.exceedlimit, .strong, [
-            "receiving mail at a rate", "receiving mail too quickly", "too many messages for this user",
+            "too many messages for this user",
             "exceeded the maximum number of messages", "recipient's daily limit",
         ])
         + group(.notaccept, .strong, [
@@ -186,7 +208,7 @@ enum TextRules {
             "unrouteable mail domain", "unrouteable address", "unroutable address", "unknown domain",
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
             "domain is not valid", "invalid domain", "unknown host", "name or service not known",
-            "domain isn't in my list of allowed rcpthosts", "no such host", "can't route by dns",
+            "no such host", "can't route by dns",
             "could not be resolved", "missing mx", "couldn't find any host", "illegal host/domain",
             "host/domain name", "domain may not exist",
         ])
@@ -205,7 +227,7 @@ enum TextRules {
             "mailbox not available", "not listed in", "user not exist", "doesn't exist", "address not found",
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
-            "unverified address",
+            "unverified address", "mailbox has been closed",
         ])
         // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
         // end stays `mailboxfull`, and before the network and system reasons that kept failing.
@@ -240,7 +262,7 @@ enum TextRules {
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
         ])
         + group(.systemerror, .strong, [
-            "temporary local problem", "local problem", "currently unavailable", "come back later",
+            "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
             "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
             "temporary failure", "server error", "service unavailable", "try again later", "please try later",
             "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
