@@ -448,7 +448,7 @@ _bouncetail_explain() {
     repeating_flags=()
     non_repeating_flags=(--line --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--status --dsn)
+    non_repeating_options=(--status --dsn --relay)
     __bouncetail_offer_flags_options 1
 
     # Offer option value completions
@@ -457,6 +457,9 @@ _bouncetail_explain() {
         return
         ;;
     '--dsn')
+        return
+        ;;
+    '--relay')
         return
         ;;
     esac

@@ -41,7 +41,7 @@ function __bouncetail_parse_tokens -S
         case 'check'
             __bouncetail_parse_subcommand 0 'state=' 'version' 'h/help'
         case 'explain'
-            __bouncetail_parse_subcommand 1 'line' 'status=' 'dsn=' 'json' 'version' 'h/help'
+            __bouncetail_parse_subcommand 1 'line' 'status=' 'dsn=' 'relay=' 'json' 'version' 'h/help'
         case 'help'
             __bouncetail_parse_subcommand -r 1 'version'
         end
@@ -191,6 +191,7 @@ complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" line' -l 'line' -d 'The text is a whole Postfix or Exim log line, not just the server\'s reply.'
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" status' -l 'status' -d 'Status to assume for a bare text: bounced, deferred or expired (default: from the reply code).' -rfka ''
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" dsn' -l 'dsn' -d 'The enhanced status code logged beside the text (Postfix\'s dsn=), if any.' -rfka ''
+complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" relay' -l 'relay' -d 'The relay host that gave the reply (Postfix\'s relay=), for providers\' own meanings.' -rfka ''
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" json' -l 'json' -d 'Print JSON instead of text.'
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" version' -l 'version' -d 'Show the version.'
 complete -c 'bouncetail' -n '__bouncetail_should_offer_completions_for_flags_or_options "bouncetail explain" h help' -s 'h' -l 'help' -d 'Show help information.'

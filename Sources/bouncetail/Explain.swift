@@ -22,6 +22,9 @@ struct Explain: ParsableCommand {
     @Option(help: "The enhanced status code logged beside the text (Postfix's dsn=), if any.")
     var dsn: String?
 
+    @Option(help: "The relay host that gave the reply (Postfix's relay=), for providers' own meanings.")
+    var relay: String?
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -43,6 +46,7 @@ struct Explain: ParsableCommand {
         var report: [(String, String)] = []
         var verdict: (Classification, Evidence, Refinement)? = nil
         var stage = SMTPStage.unknown
+        var provider = MailProvider.none
         var suggestion: String? = nil
         bytes.withUnsafeBufferPointer { l in
             if line {
@@ -59,7 +63,9 @@ struct Explain: ParsableCommand {
                         ("reply code", o.smtpCode > 0 ? "\(o.smtpCode)" : "-"),
                     ]
                     guard o.status.isFailure else { return }
-                    verdict = classifier.classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, text: l, o.diagnostic)
+                    provider = MailProvider.of(l, relay: o.relay, diagnostic: o.diagnostic)
+                    verdict = classifier.classify(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, text: l, o.diagnostic,
+                                                  provider: provider)
                     if let d = o.diagnostic { stage = SMTPStage.find(in: l, d) }
                     if let c = classifier.classify(o), c.suggestion >= 0 { suggestion = DomainTypos.providers[c.suggestion] }
                 }
@@ -76,7 +82,11 @@ struct Explain: ParsableCommand {
                     ("dsn", reply.dsn?.description ?? "-"),
                     ("reply code", reply.code > 0 ? "\(reply.code)" : "-"),
                 ]
-                verdict = classifier.classify(status: assumed, dsn: reply.dsn, smtpCode: reply.code, text: l, 0..<l.count)
+                provider = relay.map { r in
+                    Array(r.utf8).withUnsafeBufferPointer { MailProvider.of(host: $0, 0..<$0.count) }
+                } ?? MailProvider.of(l, relay: nil, diagnostic: 0..<l.count)
+                verdict = classifier.classify(status: assumed, dsn: reply.dsn, smtpCode: reply.code, text: l, 0..<l.count,
+                                              provider: provider)
                 stage = SMTPStage.find(in: l, 0..<l.count)
             }
         }
@@ -85,6 +95,7 @@ struct Explain: ParsableCommand {
             throw ExitCode(1)
         }
         if stage != .unknown { report.append(("stage", stage.name.description)) }
+        if provider != .none { report.append(("provider", provider.name.description)) }
         guard let (c, evidence, refinement) = verdict else {
             print(json ? #"{"reason":"delivered"}"# : "not a failure: nothing to classify (\(report.map { "\($0.0) \($0.1)" }.joined(separator: ", ")))")
             return
@@ -135,6 +146,8 @@ struct Explain: ParsableCommand {
         case .enhancedCode(let d, let specific):
             return "enhanced status code \(d)\(specific ? "" : " (generic class)")"
         case .verdictCode(let d): return "enhanced status code \(d) (a bounce processor's verdict code)"
+        case .provider(let rule, let p):
+            return "\(p.name) rule #\(rule) \"\(classifier.rules[rule].phrase)\" (what this provider's reply means)"
         case .replyCode(let c): return "reply code \(c)"
         case .status: return "the status alone"
         case .nothing: return "nothing: no text rule, no enhanced or reply code"

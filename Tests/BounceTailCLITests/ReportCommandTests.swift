@@ -29,7 +29,7 @@ import Testing
         let problems = try #require(o["sender_problems"] as? [[String: Any]])
         #expect(problems.count == 1)
         #expect(problems.first?["provider"] as? String == "google.com")
-        #expect(problems.first?["reason"] as? String == "policyviolation")
+        #expect(problems.first?["reason"] as? String == "blocked")
         #expect(o["suppressions"] as? [String: Int] == ["suppress hard": 1])
         #expect(o["rejected"] as? [String: Int] == ["sent_while_suppressed": 1, "refused_at_rcpt": 1])
         #expect(o["first"] as? String == "2026-11-23T10:00:00Z")
@@ -67,7 +67,7 @@ import Testing
         let r = try run(["report", "--timezone", "UTC", "--year", "2026", "--hard-limit", "1", file.path])
         #expect(r.status == 0)
         for section in ["delivered 1", "bounced 3 (hard 2, soft 1)", "By reason", "userunknown", "Sender-side problems",
-                        "google.com", "policyviolation", "added 1 (hard 1)", "sent while suppressed 1", "refused at RCPT by the exported table 1"] {
+                        "google.com", "blocked", "added 1 (hard 1)", "sent while suppressed 1", "refused at RCPT by the exported table 1"] {
             #expect(r.stdout.contains(section), "missing \(section) in:\n\(r.stdout)")
         }
     }

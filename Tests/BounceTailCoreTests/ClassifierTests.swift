@@ -187,6 +187,23 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.7.0", "421 4.7.0 IP not in whitelist for RCPT domain, closing connection.") == .blocked)
     }
 
+    @Test func aProvidersOwnMeaningsApplyOnlyToItsRelays() throws {
+        func scanned(_ relay: String, _ dsn: String, _ said: String) throws -> String? {
+            let line = "Nov  3 00:00:05 mx postfix/smtp[1]: ABCDE12345: to=<a@example.net>, relay=\(relay)[192.0.2.1]:25, delay=1, dsn=\(dsn), status=bounced (host \(relay)[192.0.2.1] said: \(said) (in reply to RCPT TO command))"
+            return try scanRows(line).first?["reason"]
+        }
+        let dns = "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain"
+        // From Exchange Online a route its DNS did not find, not an unknown domain (no hard verdict)...
+        #expect(try scanned("example-com.mail.protection.outlook.com", "5.4.4", dns) == "networkerror")
+        // ...while the same words from anyone else are read by the general rules and the code.
+        #expect(try scanned("mx.example.org", "5.4.4", dns) == "hostunknown")
+        let busy = "421 4.7.0 Try again later, closing connection."
+        #expect(try scanned("gmail-smtp-in.l.google.com", "4.7.0", busy) == "blocked")
+        #expect(try scanned("GMAIL-SMTP-IN.L.GOOGLE.COM.", "4.7.0", busy) == "blocked")
+        #expect(try scanned("mx.google.com.example.org", "4.7.0", busy) == "systemerror")
+        #expect(try scanned("eu-smtp-inbound-1.mimecast.com", "5.0.0", "554 Email rejected due to security policies") == "virusdetected")
+    }
+
     @Test func expiryKeepsTheFaultOfWhatKeptFailing() {
         let full = classify(LabelledDiagnostic(status: .expired, dsn: "4.2.2", reason: "", bounce: "", fault: "", text: ""))
         #expect(full.reason == .expired && full.fault == .recipient && full.bounce == .soft)

@@ -1,6 +1,8 @@
 /// What decided a classification, for `explain`.
 public enum Evidence: Equatable, Sendable {
     case text(rule: Int, strength: Strength)
+    /// A phrase with a meaning particular to the provider the relay belongs to.
+    case provider(rule: Int, MailProvider)
     case enhancedCode(DSN, specific: Bool)
     /// A bounce processor's own verdict code (`X.0.9NN`), which names the reason it decided.
     case verdictCode(DSN)
@@ -36,12 +38,23 @@ public enum Refinement: Equatable, Sendable {
 public final class OutcomeClassifier: Sendable {
     public static let shared = OutcomeClassifier()
 
+    /// The general table, then the providers' rules (indices from `generalRuleCount` on).
     public let rules: [TextRule]
+    public let generalRuleCount: Int
     private let matcher: PhraseMatcher
+    /// Per provider (by raw value): a matcher over its phrases and the index in `rules` of each.
+    private let providerMatchers: [(PhraseMatcher, [Int])?]
 
     public init() {
-        rules = TextRules.all
-        matcher = PhraseMatcher(rules.map(\.phrase))
+        let general = TextRules.all
+        generalRuleCount = general.count
+        rules = general + ProviderRules.all.map { TextRule(phrase: $0.phrase, reason: $0.reason, strength: .strong) }
+        matcher = PhraseMatcher(general.map(\.phrase))
+        providerMatchers = MailProvider.allCases.map { p in
+            let mine = ProviderRules.all.indices.filter { ProviderRules.all[$0].provider == p }
+            guard p != .none, !mine.isEmpty else { return nil }
+            return (PhraseMatcher(mine.map { ProviderRules.all[$0].phrase }), mine.map { general.count + $0 })
+        }
     }
 
     public func classify(_ o: DeliveryOutcome) -> Classification? { classify(o, cache: nil) }
@@ -51,7 +64,10 @@ public final class OutcomeClassifier: Sendable {
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
         var rule: Int? = nil
-        if let r = o.diagnostic { rule = textRule(o.bytes, r, cache: cache) }
+        if let r = o.diagnostic {
+            let provider = MailProvider.of(o.bytes, relay: o.relay, diagnostic: r)
+            rule = textRule(o.bytes, r, provider, cache: cache)
+        }
         var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic)
             .classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
@@ -65,17 +81,25 @@ public final class OutcomeClassifier: Sendable {
 
     /// The verdict, the evidence that decided it and any refinement applied.
     public func classify(
-        status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?
+        status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?,
+        provider: MailProvider = .none
     ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
-        weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: r.flatMap { textRule(l, $0, cache: nil) },
-              text: l, r)
+        weigh(status: status, dsn: dsn, smtpCode: smtpCode,
+              textRule: r.flatMap { textRule(l, $0, provider, cache: nil) }, text: l, r)
     }
 
-    /// The first text rule found in what the remote server said in `l[r]`, remembered in `cache` if given.
-    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, cache: RuleCache?) -> Int? {
+    /// The provider a rule in `rules` belongs to (`.none` for the general table).
+    public func provider(ofRule i: Int) -> MailProvider {
+        i < generalRuleCount ? .none : ProviderRules.all[i - generalRuleCount].provider
+    }
+
+    /// The first text rule found in what the remote server said in `l[r]` (the provider's own first), remembered
+    /// in `cache` if given.
+    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ provider: MailProvider,
+                          cache: RuleCache?) -> Int? {
         let reply = Self.replyText(l, r)
-        guard let cache else { return firstRule(l, reply) }
-        return cache.rule(l, reply) { firstRule(l, reply) }
+        guard let cache else { return firstRule(l, reply, provider) }
+        return cache.rule(l, reply, salt: provider.rawValue) { firstRule(l, reply, provider) }
     }
 
     /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
@@ -89,6 +113,8 @@ public final class OutcomeClassifier: Sendable {
         let strong = textRule.flatMap { rules[$0].strength == .strong ? rules[$0].reason : nil }
         if let dsn, let verdict = Self.verdict(of: dsn) {
             (reason, evidence) = (verdict, .verdictCode(dsn))
+        } else if let t = textRule, t >= generalRuleCount {
+            (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
             if let t = strong, t != code, Self.phrase(t, overrides: code) {
                 (reason, evidence) = (t, .text(rule: textRule!, strength: .strong))
@@ -163,7 +189,7 @@ public final class OutcomeClassifier: Sendable {
         default: return false
         }
         switch evidence {
-        case .text(_, strength: .strong), .verdictCode: return false
+        case .text(_, strength: .strong), .verdictCode, .provider: return false
         case .enhancedCode(_, specific: let specific): return !specific
         default: return true
         }
@@ -214,7 +240,7 @@ public final class OutcomeClassifier: Sendable {
 
     /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
     /// `... unusual rate of 550-5.7.28 unsolicited mail` must read `unusual rate of unsolicited mail`.
-    private func firstRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
+    private func firstRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ provider: MailProvider) -> Int? {
         guard r.count > 0 else { return nil }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: r.count) { buf in
             var n = 0
@@ -230,7 +256,11 @@ public final class OutcomeClassifier: Sendable {
                 n += 1
                 i += 1
             }
-            return matcher.firstRule(in: UnsafeBufferPointer(rebasing: buf[0..<n]), 0..<n)
+            let text = UnsafeBufferPointer(rebasing: buf[0..<n])
+            if let (m, index) = providerMatchers[Int(provider.rawValue)], let i = m.firstRule(in: text, 0..<n) {
+                return index[i]
+            }
+            return matcher.firstRule(in: text, 0..<n)
         }
     }
 
@@ -372,8 +402,9 @@ public final class RuleCache {
     }
 
     @inline(__always)
-    func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ compute: () -> Int?) -> Int? {
-        let key = Self.hash(l, r)
+    func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, salt: UInt8, _ compute: () -> Int?) -> Int? {
+        // The same reply from another provider may mean something else: the provider is part of the key.
+        let key = Self.hash(l, r) ^ (UInt64(salt) &* 0x9E37_79B9_7F4A_7C15)
         let slot = Int(truncatingIfNeeded: key >> 52)
         if keys[slot] == key, rules[slot] != -2 { return rules[slot] < 0 ? nil : Int(rules[slot]) }
         let found = compute()
