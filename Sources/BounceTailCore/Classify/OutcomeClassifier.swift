@@ -42,6 +42,9 @@ public final class OutcomeClassifier: Sendable {
     public let rules: [TextRule]
     public let generalRuleCount: Int
     private let matcher: PhraseMatcher
+    /// Every provider's phrases in one matcher (local index i is rule `generalRuleCount + i`): a reply that
+    /// holds none, nearly all of them, needs no look at its relay.
+    private let anyProviderMatcher: PhraseMatcher
     /// Per provider (by raw value): a matcher over its phrases and the index in `rules` of each.
     private let providerMatchers: [(PhraseMatcher, [Int])?]
 
@@ -50,6 +53,7 @@ public final class OutcomeClassifier: Sendable {
         generalRuleCount = general.count
         rules = general + ProviderRules.all.map { TextRule(phrase: $0.phrase, reason: $0.reason, strength: .strong) }
         matcher = PhraseMatcher(general.map(\.phrase))
+        anyProviderMatcher = PhraseMatcher(ProviderRules.all.map(\.phrase))
         providerMatchers = MailProvider.allCases.map { p in
             let mine = ProviderRules.all.indices.filter { ProviderRules.all[$0].provider == p }
             guard p != .none, !mine.isEmpty else { return nil }
@@ -65,8 +69,8 @@ public final class OutcomeClassifier: Sendable {
         guard o.status.isFailure else { return nil }
         var rule: Int? = nil
         if let r = o.diagnostic {
-            let provider = MailProvider.of(o.bytes, relay: o.relay, diagnostic: r)
-            rule = textRule(o.bytes, r, provider, cache: cache)
+            let (bytes, relay) = (o.bytes, o.relay)
+            rule = textRule(bytes, r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: r) }
         }
         var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic)
             .classification
@@ -85,7 +89,7 @@ public final class OutcomeClassifier: Sendable {
         provider: MailProvider = .none
     ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
         weigh(status: status, dsn: dsn, smtpCode: smtpCode,
-              textRule: r.flatMap { textRule(l, $0, provider, cache: nil) }, text: l, r)
+              textRule: r.flatMap { textRule(l, $0, cache: nil) { provider } }, text: l, r)
     }
 
     /// The provider a rule in `rules` belongs to (`.none` for the general table).
@@ -93,13 +97,23 @@ public final class OutcomeClassifier: Sendable {
         i < generalRuleCount ? .none : ProviderRules.all[i - generalRuleCount].provider
     }
 
-    /// The first text rule found in what the remote server said in `l[r]` (the provider's own first), remembered
-    /// in `cache` if given.
-    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ provider: MailProvider,
-                          cache: RuleCache?) -> Int? {
+    /// The first text rule found in what the remote server said in `l[r]`, the relay's provider's own first;
+    /// the general rule and any provider phrase are remembered in `cache` if given. `provider` is asked only for
+    /// a reply that holds a provider's phrase.
+    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, cache: RuleCache?,
+                          provider: () -> MailProvider) -> Int? {
         let reply = Self.replyText(l, r)
-        guard let cache else { return firstRule(l, reply, provider) }
-        return cache.rule(l, reply, salt: provider.rawValue) { firstRule(l, reply, provider) }
+        let (general, providerHit) = cache?.rules(l, reply) { firstRules(l, reply) } ?? firstRules(l, reply)
+        guard let providerHit else { return general }
+        let p = provider()
+        if p == .none { return general }
+        if p == self.provider(ofRule: providerHit) { return providerHit }
+        // The first provider phrase was another provider's; this one's may come later in the reply (rare).
+        return withStrippedReply(l, reply) { text in
+            guard let (m, index) = providerMatchers[Int(p.rawValue)], let i = m.firstRule(in: text, 0..<text.count)
+            else { return general }
+            return index[i]
+        }
     }
 
     /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
@@ -240,8 +254,17 @@ public final class OutcomeClassifier: Sendable {
 
     /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
     /// `... unusual rate of 550-5.7.28 unsolicited mail` must read `unusual rate of unsolicited mail`.
-    private func firstRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ provider: MailProvider) -> Int? {
-        guard r.count > 0 else { return nil }
+    /// The first general rule and the first provider rule (of any provider) found in `l[r]`.
+    private func firstRules(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (Int?, Int?) {
+        withStrippedReply(l, r) { text in
+            (matcher.firstRule(in: text, 0..<text.count),
+             anyProviderMatcher.firstRule(in: text, 0..<text.count).map { generalRuleCount + $0 })
+        }
+    }
+
+    private func withStrippedReply<T>(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>,
+                                      _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        guard r.count > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: r.count) { buf in
             var n = 0
             var i = r.lowerBound
@@ -256,11 +279,7 @@ public final class OutcomeClassifier: Sendable {
                 n += 1
                 i += 1
             }
-            let text = UnsafeBufferPointer(rebasing: buf[0..<n])
-            if let (m, index) = providerMatchers[Int(provider.rawValue)], let i = m.firstRule(in: text, 0..<n) {
-                return index[i]
-            }
-            return matcher.firstRule(in: text, 0..<n)
+            return body(UnsafeBufferPointer(rebasing: buf[0..<n]))
         }
     }
 
@@ -388,28 +407,34 @@ public final class OutcomeClassifier: Sendable {
 public final class RuleCache {
     private let keys: UnsafeMutablePointer<UInt64>
     private let rules: UnsafeMutablePointer<Int32>  // -2: empty; -1: no rule matched
+    private let providerRules: UnsafeMutablePointer<Int32>  // -1: no provider phrase
 
     public init() {
         keys = .allocate(capacity: 4096)
         keys.initialize(repeating: 0, count: 4096)
         rules = .allocate(capacity: 4096)
         rules.initialize(repeating: -2, count: 4096)
+        providerRules = .allocate(capacity: 4096)
+        providerRules.initialize(repeating: -1, count: 4096)
     }
 
     deinit {
         keys.deallocate()
         rules.deallocate()
+        providerRules.deallocate()
     }
 
     @inline(__always)
-    func rule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, salt: UInt8, _ compute: () -> Int?) -> Int? {
-        // The same reply from another provider may mean something else: the provider is part of the key.
-        let key = Self.hash(l, r) ^ (UInt64(salt) &* 0x9E37_79B9_7F4A_7C15)
+    func rules(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ compute: () -> (Int?, Int?)) -> (Int?, Int?) {
+        let key = Self.hash(l, r)
         let slot = Int(truncatingIfNeeded: key >> 52)
-        if keys[slot] == key, rules[slot] != -2 { return rules[slot] < 0 ? nil : Int(rules[slot]) }
+        if keys[slot] == key, rules[slot] != -2 {
+            return (rules[slot] < 0 ? nil : Int(rules[slot]), providerRules[slot] < 0 ? nil : Int(providerRules[slot]))
+        }
         let found = compute()
         keys[slot] = key
-        rules[slot] = Int32(found ?? -1)
+        rules[slot] = Int32(found.0 ?? -1)
+        providerRules[slot] = Int32(found.1 ?? -1)
         return found
     }
 

@@ -271,8 +271,14 @@ public final class BounceLedger {
     /// Each message-recipient pair changed since the last `committed()`, once: its key (`host \0 queueid \0
     /// recipient`) and its value, or nil when it is gone.
     /// Removed pairs come first (a key may come more than once, and again after as stored).
-    public func forEachChangedPair(_ body: ([UInt8], Pair?) throws -> Void) rethrows {
-        try pairs.forEachChange(removed: { try body($0, nil) }, changed: { try body(pairs.key($0), pairs.values[Int($0)]!) })
+    /// Changed pairs come in key order, their keys lent from the table (nothing copied).
+    public func forEachChangedPair(_ body: (UnsafeBufferPointer<UInt8>, Pair?) throws -> Void) rethrows {
+        try pairs.forEachChangeInKeyOrder(
+            removed: { key in try key.withUnsafeBufferPointer { try body($0, nil) } },
+            changed: { slot in
+                let p = pairs.values[Int(slot)]!
+                try pairs.withKey(slot) { try body($0, p) }
+            })
     }
 
     public var hasChanges: Bool { !changedSlots.isEmpty || pairs.hasChanges }

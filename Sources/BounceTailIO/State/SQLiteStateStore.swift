@@ -126,7 +126,7 @@ public final class SQLiteStateStore: StateStore {
             try setMeta("run", Int64(state.run))
             try writeInputs(state.inputs)
             try ledger.forEachRecipientInKeyOrder { key, r in try writeRecipient(key, r) }
-            try ledger.forEachPairInKeyOrder { key, p in try writePair(Array(key), p) }
+            try ledger.forEachPairInKeyOrder { key, p in try writePair(key, p) }
             for m in inFlight.snapshot { try writeMessage(m.key, (m.pending, m.lastSeen)) }
             for d in pending { try writeDelta(d) }
         }
@@ -322,9 +322,8 @@ public final class SQLiteStateStore: StateStore {
                 }
                 try ledger.forEachChangedPair { key, p in
                     if let p { try writePair(key, p) } else {
-                        let parts = Self.split(key, 3)
                         let s = try statement(.deletePair, "DELETE FROM pairs WHERE host = ? AND queue_id = ? AND recipient = ?")
-                        for (i, part) in parts.enumerated() { s.bind(Int32(i + 1), text: part) }
+                        Self.bindParts(s, key, 3)
                         try s.run()
                     }
                 }
@@ -395,11 +394,10 @@ public final class SQLiteStateStore: StateStore {
         try s.run()
     }
 
-    private func writePair(_ key: [UInt8], _ p: BounceLedger.Pair) throws {
-        let parts = Self.split(key, 3)
+    private func writePair(_ key: UnsafeBufferPointer<UInt8>, _ p: BounceLedger.Pair) throws {
         let s = try statement(
             .upsertPair, "INSERT OR REPLACE INTO pairs (host, queue_id, recipient, counted_hard, last_seen) VALUES (?, ?, ?, ?, ?)")
-        for (i, part) in parts.enumerated() { s.bind(Int32(i + 1), text: part) }
+        Self.bindParts(s, key, 3)
         s.bind(4, p.countedHard)
         s.bind(5, p.lastSeen)
         try s.run()
@@ -454,6 +452,17 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// A key's NUL-separated parts (exactly `n`; missing ones empty).
+    /// Binds the `n` NUL-separated parts of `key` to parameters 1...n (missing parts as empty text), in place.
+    static func bindParts(_ s: Statement, _ key: UnsafeBufferPointer<UInt8>, _ n: Int) {
+        var start = 0
+        for i in 1...n {
+            var end = start
+            while end < key.count, key[end] != 0 || i == n { end += 1 }
+            s.bind(Int32(i), text: UnsafeBufferPointer(rebasing: key[min(start, key.count)..<max(min(start, key.count), end)]))
+            start = end + 1
+        }
+    }
+
     static func split(_ key: [UInt8], _ n: Int) -> [[UInt8]] {
         var parts = key.split(separator: 0, maxSplits: n - 1, omittingEmptySubsequences: false).map(Array.init)
         while parts.count < n { parts.append([]) }
