@@ -260,9 +260,9 @@ _bouncetail_track() {
 
 _bouncetail_follow() {
     repeating_flags=()
-    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --version -h --help)
+    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format)
+    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -305,6 +305,12 @@ _bouncetail_follow() {
         ;;
     '--format')
         __bouncetail_add_completions -W 'auto'$'\n''postfix'$'\n''exim'
+        return
+        ;;
+    '--year')
+        return
+        ;;
+    '--max-line-bytes')
         return
         ;;
     esac
@@ -355,9 +361,9 @@ _bouncetail_report() {
 
 _bouncetail_suppress() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--state --deltas --reason)
+    non_repeating_flags=(--skip-invalid --version -h --help)
+    repeating_options=(--file)
+    non_repeating_options=(--state --deltas --reason --column)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -371,14 +377,20 @@ _bouncetail_suppress() {
     '--reason')
         return
         ;;
+    '--file')
+        return
+        ;;
+    '--column')
+        return
+        ;;
     esac
 }
 
 _bouncetail_unsuppress() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--state --deltas)
+    non_repeating_flags=(--skip-invalid --version -h --help)
+    repeating_options=(--file)
+    non_repeating_options=(--state --deltas --column)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -387,6 +399,12 @@ _bouncetail_unsuppress() {
         return
         ;;
     '--deltas')
+        return
+        ;;
+    '--file')
+        return
+        ;;
+    '--column')
         return
         ;;
     esac

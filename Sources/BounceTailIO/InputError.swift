@@ -4,10 +4,13 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case readFailed(path: String, reason: String)
     case gzipTruncated(path: String, offset: UInt64)
     case gzipCorrupt(path: String, offset: UInt64, detail: String)
+    /// `--events` given something that is not JSON Lines of outcome events (a mail log, most likely).
+    case notEvents(path: String, lines: Int)
 
     public var path: String {
         switch self {
-        case .cannotOpen(let p, _), .readFailed(let p, _), .gzipTruncated(let p, _), .gzipCorrupt(let p, _, _): p
+        case .cannotOpen(let p, _), .readFailed(let p, _), .gzipTruncated(let p, _), .gzipCorrupt(let p, _, _),
+             .notEvents(let p, _): p
         }
     }
 
@@ -19,6 +22,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             "\(p): gzip data ends early at compressed offset \(off) (truncated archive); lines before it were read"
         case .gzipCorrupt(let p, let off, let d):
             "\(p): gzip data is corrupt at compressed offset \(off) (\(d)); lines before it were read"
+        case .notEvents(let p, let n):
+            "\(p): the first \(n) lines are not outcome events (JSON Lines from bouncetail scan); a mail log is read without --events"
         }
     }
 }

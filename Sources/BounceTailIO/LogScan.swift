@@ -55,6 +55,13 @@ public final class LogScan {
         let maxLine = settings.maxLineBytes
         let path = input.path
         var position = InputPosition(lineNumber: 0, offset: 0, tail: [], resolver: state.resolver, format: state.format)
+        let outcomesBefore = outcomes
+        defer {
+            if let note = Self.nothingRecognised(path, lines: position.lineNumber, outcomes: outcomes - outcomesBefore,
+                                                 asked: settings.format, found: position.format) {
+                onWarning(note)
+            }
+        }
         try chunks.read(
             input, from: input.source, position: &position, flushPartialLineAtEnd: true, chunkBytes: 1 << 20,
             onOutcome: { o in
@@ -67,6 +74,21 @@ public final class LogScan {
             },
             onRejectedAtRCPT: onRejectedAtRCPT,
             afterChunk: { now, _, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
+    }
+
+    /// The note for an input with lines but none the scanners recognised (not a mail log, or the wrong
+    /// --format): said once per input, so a mistaken file is not read in silence.
+    public static func nothingRecognised(_ path: String, lines: Int, outcomes: Int, asked: LogFormat, found: LogFormat)
+        -> String?
+    {
+        guard lines > 0, outcomes == 0 else { return nil }
+        switch asked {
+        case .auto:
+            guard found == .auto else { return nil }
+            return "\(path): no Postfix or Exim lines recognised in \(lines) line\(lines == 1 ? "" : "s") (not a mail log?)"
+        case .postfix: return "\(path): no Postfix delivery lines recognised in \(lines) line\(lines == 1 ? "" : "s") (an Exim log? --format auto)"
+        case .exim: return "\(path): no Exim delivery lines recognised in \(lines) line\(lines == 1 ? "" : "s") (a Postfix log? --format auto)"
+        }
     }
 
     /// Reads inputs as scanned chunks.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct BounceTail: ParsableCommand {
@@ -12,4 +13,35 @@ struct BounceTail: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, List.self, Deltas.self, Check.self, Explain.self])
+
+    /// An unknown command word gets its own message (the parser would call it "unexpected arguments").
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        if let first = args.first, !first.hasPrefix("-"), first != "help" {
+            let names = configuration.subcommands.map { $0._commandName }
+            if !names.contains(first) {
+                let near = names.first { editDistance($0, first) <= 2 }
+                FileHandle.standardError.write(Data((
+                    "bouncetail: unknown command '\(first)'" + (near.map { " (did you mean '\($0)'?)" } ?? "")
+                    + "\ncommands: \(names.joined(separator: ", ")); bouncetail --help for more\n").utf8))
+                Foundation.exit(64)
+            }
+        }
+        main(nil)
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let keep = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = keep
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
 }

@@ -8,9 +8,9 @@ struct Explain: ParsableCommand {
         abstract: "Show how a bounce text (or a whole log line) is classified, and which rule decided.",
         discussion: """
             Examples:
-              bouncetail explain "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org"
-              bouncetail explain --line "Nov  3 10:00:01 mx postfix/smtp[1]: 4Xy1Z2abcD: to=<a@b.example>, \\
-                relay=mx[192.0.2.1]:25, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 no such user)"
+              bouncetail explain "550 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"
+              bouncetail explain --relay aspmx.l.google.com "421 4.7.0 Try again later, closing connection."
+              bouncetail explain --line "$(grep -m1 status=bounced /var/log/mail.log)"
             """)
 
     @Flag(help: "The text is a whole Postfix or Exim log line, not just the server's reply.")

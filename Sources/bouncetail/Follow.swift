@@ -16,7 +16,8 @@ struct Follow: ParsableCommand {
         discussion: """
             Runs until SIGINT or SIGTERM, then commits and exits 0. Starts where the state directory left off.
             Example:
-              bouncetail follow --state /var/lib/bouncetail --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log
+              bouncetail follow --state /var/lib/bouncetail \\
+                  --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log
             """)
 
     @Option(help: "State directory (created if missing; one process at a time).")
@@ -47,6 +48,15 @@ struct Follow: ParsableCommand {
     @Option(help: "Log format: auto, postfix or exim.")
     var format: LogFormat = .auto
 
+    @Option(help: "Year of the first legacy syslog stamp (default: from the file's modification time).")
+    var year: Int?
+
+    @Option(help: "Longest line read; longer lines are skipped with a warning.")
+    var maxLineBytes: Int = 64 * 1024
+
+    @Flag(help: "No routine notes on stderr (following, rotated); warnings and errors are still printed.")
+    var quiet = false
+
     @Argument(help: "The live log files to follow.")
     var files: [String]
 
@@ -56,6 +66,9 @@ struct Follow: ParsableCommand {
         guard Self.seconds(pollInterval) != nil else { throw ValidationError("--poll-interval: a duration such as 250ms") }
         guard SystemZone.named(timezone) != nil else { throw ValidationError("unknown time zone '\(timezone ?? "")'") }
         guard !files.isEmpty else { throw ValidationError("name at least one file to follow") }
+        if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
+        if maxLineBytes > 1 << 30 { throw ValidationError("--max-line-bytes must be at most 1073741824 (1 GiB)") }
+        if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
     }
 
     static func seconds(_ text: String) -> Double? {
@@ -68,6 +81,8 @@ struct Follow: ParsableCommand {
         var settings = TrackSettings()
         settings.scan.format = format
         settings.scan.zone = SystemZone.named(timezone) ?? FixedZone.utc
+        settings.scan.fixedYear = year
+        settings.scan.maxLineBytes = maxLineBytes
         settings.policy = policy.policy
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
         output.apply(to: &settings)
@@ -76,6 +91,7 @@ struct Follow: ParsableCommand {
         f.rotateWaitSeconds = Self.seconds(rotateWait)!
         f.pollIntervalSeconds = Self.seconds(pollInterval)!
         if verbose { f.rateReportSeconds = 10 }
+        f.quiet = quiet
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
         // A parent may have started us with these blocked (some process launchers do): we need them.

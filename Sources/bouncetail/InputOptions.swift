@@ -63,6 +63,13 @@ struct InputOptions: ParsableArguments {
         return failed
     }
 
+    /// Says so when the input is a terminal on stdin (no file named): otherwise the command seems to hang.
+    func announceStdin() {
+        if orderedFiles.contains("-"), isatty(0) == 1 {
+            printError("bouncetail: reading log lines from stdin (a terminal); end with Ctrl-D, or name FILE arguments")
+        }
+    }
+
     /// The inputs in reading order.
     var orderedFiles: [String] { files.isEmpty ? ["-"] : RotationOrder.oldestFirst(files) }
 }

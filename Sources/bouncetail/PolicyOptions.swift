@@ -23,6 +23,17 @@ struct Duration: ExpressibleByArgument {
         guard value <= Self.longest else { return nil }
         seconds = value
     }
+
+    /// As it is written on the command line: the largest unit that divides it (`7d`, `36h`, `90s`).
+    var text: String {
+        for (unit, size) in [("w", Int64(7 * 86400)), ("d", 86400), ("h", 3600), ("m", 60)] where seconds > 0 && seconds % size == 0 {
+            if unit == "w" && seconds % 86400 == 0 { return "\(seconds / 86400)d" }
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+
+    var defaultValueDescription: String { text }
 }
 
 /// `--suppress-for`: a duration or `forever`.

@@ -7,13 +7,13 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarise the bounces in some logs: by reason, by domain, sender-side problems, suppressions.",
         discussion: """
-            Example:
-              bouncetail report /var/log/mail.log.2.gz /var/log/mail.log.1 /var/log/mail.log
+            Examples:
+              bouncetail report /var/log/mail.log*
               bouncetail report --json --hard-limit 1 /var/log/exim4/mainlog*
-            The logs are replayed through a fresh suppression ledger with the policy flags (no state directory
+            The logs are replayed through a fresh suppression ledger with the policy flags (no state directory \
             is read or written), so "suppressions" says what that policy would have done over these logs.
-            "Rejected" counts mail that still went to an address while it was suppressed, and refusals at RCPT
-            by the exported tables (`bouncetail list --format postfix|exim`): the aim is that the first is zero.
+            "Rejected" counts mail that still went to an address while it was suppressed, and refusals at RCPT \
+            by the exported tables (bouncetail list --format postfix|exim): the aim is that the first is zero.
             """)
 
     @OptionGroup var input: InputOptions
@@ -26,6 +26,7 @@ struct Report: ParsableCommand {
     var top: Int = 10
 
     func run() throws {
+        input.announceStdin()
         var settings = input.settings()
         settings.findsRejectedAtRCPT = true
         let scan = LogScan(settings: settings)

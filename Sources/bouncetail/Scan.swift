@@ -15,6 +15,7 @@ struct Scan: ParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() throws {
+        input.announceStdin()
         let out = OutputStream()
         let scan = LogScan(settings: input.settings())
         var json = JSONBuffer(capacity: 1 << 17)

@@ -31,6 +31,58 @@ struct StateOptions: ParsableArguments {
 
 /// Suppress or unsuppress by hand: directly when no writer runs, else queued for the running one (which
 /// applies it within a second and writes its delta to its own deltas file).
+/// Where `suppress` and `unsuppress` take addresses from, and what they do with bad ones.
+struct AddressOptions: ParsableArguments {
+    @Option(name: .customLong("file"), help: ArgumentHelp(
+        "Read addresses from this file (- for stdin): one per line, or a CSV export (the first column holding an @, or --column). Repeatable.",
+        valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("The CSV column with the addresses: its number (1 is the first) or its header's name.", valueName: "n|name"))
+    var column: String?
+
+    @Flag(help: "Change the valid addresses and skip the others (default: change nothing if any is refused).")
+    var skipInvalid = false
+
+    @Argument(help: "Addresses (- reads them from stdin, one per line).")
+    var addresses: [String] = []
+
+    func validate() throws {
+        if addresses.isEmpty && files.isEmpty { throw ValidationError("name addresses, or --file FILE (- for stdin)") }
+    }
+
+    /// The valid addresses; the refused ones are named on stderr, and unless --skip-invalid nothing is done.
+    func read(suppressing: Bool) throws -> [String] {
+        var input = try AddressInput.read(arguments: addresses, files: files, column: column)
+        if suppressing {
+            // postmaster must be accepted (RFC 5321) and abuse reachable (RFC 2142): never suppressed.
+            let (protected, rest) = (input.entries.filter { AddressSyntax.isProtected(Array($0.address.utf8)) },
+                                     input.entries.filter { !AddressSyntax.isProtected(Array($0.address.utf8)) })
+            input.entries = rest
+            input.refused += protected.map { ($0, "postmaster and abuse must stay reachable (RFC 5321, RFC 2142); never suppressed") }
+        }
+        for (e, why) in input.refused { printError("bouncetail: \(e.origin): \(e.address.isEmpty ? "\"\"" : e.address): refused: \(why)") }
+        if !input.refused.isEmpty && !skipInvalid {
+            printError("bouncetail: \(input.refused.count) address(es) refused; nothing changed (fix them, or pass --skip-invalid)")
+            throw ExitCode(1)
+        }
+        if input.entries.isEmpty {
+            printError("bouncetail: no addresses to change")
+            throw ExitCode(1)
+        }
+        return input.entries.map(\.address)
+    }
+}
+
+/// A suppression's reason: the kind of entry (bounce, complaint, unsubscribe, manual, ...) or a short note.
+func checkedReason(_ reason: String) throws -> String {
+    let r = reason.trimmingCharacters(in: .whitespaces)
+    guard !r.isEmpty, r.utf8.count <= 200, !r.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) else {
+        throw ValidationError("--reason: one line of at most 200 bytes (a kind such as complaint, unsubscribe or manual, or a short note)")
+    }
+    return r
+}
+
 func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ addresses: [String], reason: String?) throws {
     let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
     try runReportingErrors {
@@ -69,17 +121,31 @@ func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ add
 struct Suppress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Suppress addresses by hand (a delta with \"why\":\"manual\"); works beside a running follow.",
-        discussion: "Example:\n  bouncetail suppress --state /var/lib/bouncetail --reason \"asked to stop\" someone@example.net")
+        discussion: """
+            Addresses are checked (RFC 5321 mailbox syntax, quoted local parts allowed); postmaster@ and abuse@ are \
+            never suppressed. --reason says what kind of entry it is, as suppression lists keep them apart: \
+            complaint, unsubscribe, manual (the default), bounce, or a short note.
+            Examples:
+              bouncetail suppress --state /var/lib/bouncetail --reason complaint \\
+                  someone@example.net
+              bouncetail suppress --state /var/lib/bouncetail --reason unsubscribe \\
+                  --file unsubscribes.csv --column email
+              cut -d, -f1 export.csv | bouncetail suppress --state /var/lib/bouncetail -
+            """)
 
     @OptionGroup var options: StateOptions
 
-    @Option(help: "Why (kept with the suppression).")
+    @Option(help: "What kind of entry (complaint, unsubscribe, manual, bounce) or a short note; kept with the suppression.")
     var reason: String = "manual"
 
-    @Argument(help: "Addresses to suppress.")
-    var addresses: [String]
+    @OptionGroup var input: AddressOptions
 
-    func run() throws { try changeByHand(.suppress, options, addresses, reason: reason) }
+    func validate() throws { _ = try checkedReason(reason) }
+
+    func run() throws {
+        let addresses = try input.read(suppressing: true)
+        try changeByHand(.suppress, options, addresses, reason: try checkedReason(reason))
+    }
 }
 
 struct Unsuppress: ParsableCommand {
@@ -89,10 +155,9 @@ struct Unsuppress: ParsableCommand {
 
     @OptionGroup var options: StateOptions
 
-    @Argument(help: "Addresses to unsuppress.")
-    var addresses: [String]
+    @OptionGroup var input: AddressOptions
 
-    func run() throws { try changeByHand(.unsuppress, options, addresses, reason: nil) }
+    func run() throws { try changeByHand(.unsuppress, options, try input.read(suppressing: false), reason: nil) }
 }
 
 enum ListFormat: String, ExpressibleByArgument, CaseIterable {
@@ -106,7 +171,8 @@ struct List: ParsableCommand {
             Reads the state while track or follow write it.
             Examples:
               bouncetail list --state /var/lib/bouncetail
-              bouncetail list --state /var/lib/bouncetail --format postfix > /etc/postfix/bouncetail_suppressed
+              bouncetail list --state /var/lib/bouncetail --format postfix \\
+                  > /etc/postfix/bouncetail_suppressed
               bouncetail list --state /var/lib/bouncetail --format csv > suppressed.csv
             """)
 
@@ -123,7 +189,9 @@ struct List: ParsableCommand {
             var j = JSONBuffer()
             if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }
             try store.forEachSuppressed { key, r in
-                SuppressionListFormat.append(key, r, format: format, to: &j)
+                if !SuppressionListFormat.append(key, r, format: format, to: &j) {
+                    printError("bouncetail: \(state): \(String(decoding: key, as: UTF8.self)): not an address a \(format.rawValue) table can hold; left out (bouncetail unsuppress it)")
+                }
                 if j.bytes.count >= 1 << 16 {
                     out.buffer = j.bytes
                     try out.flush()
@@ -142,7 +210,7 @@ struct Deltas: ParsableCommand {
         discussion: """
             Example:
               bouncetail deltas --state /var/lib/bouncetail --since 1041
-            Deltas are kept for `--keep-deltas` (track, follow; 100,000 by default). Asking for older ones than
+            Deltas are kept for --keep-deltas (track, follow; 100,000 by default). Asking for older ones than \
             are kept is an error (exit 1) naming the oldest kept, so a gap is never silent.
             """)
 

@@ -10,7 +10,8 @@ struct Track: ParsableCommand {
             Runs again over the same files only read what is new: inputs are recognised by content, so \
             rotation (mail.log → mail.log.1 → mail.log.2.gz) neither repeats nor skips anything.
             Examples:
-              bouncetail track --state /var/lib/bouncetail --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log*
+              bouncetail track --state /var/lib/bouncetail \\
+                  --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log*
               bouncetail scan mx1.log | bouncetail track --state st --events -
             """)
 
@@ -32,6 +33,7 @@ struct Track: ParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() throws {
+        input.announceStdin()
         var settings = TrackSettings()
         settings.scan = input.settings()
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
@@ -90,7 +92,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 
 /// One suppressed address in each export format.
 enum SuppressionListFormat {
-    static func append(_ key: [UInt8], _ r: BounceLedger.Recipient, format: ListFormat, to j: inout JSONBuffer) {
+    /// Appends one entry; false if the format cannot carry this key (the caller says so on stderr).
+    @discardableResult
+    static func append(_ key: [UInt8], _ r: BounceLedger.Recipient, format: ListFormat, to j: inout JSONBuffer) -> Bool {
         let address = String(decoding: key, as: UTF8.self)
         let reason = r.suppressReason ?? r.lastReason?.name ?? "manual"
         switch format {
@@ -112,23 +116,36 @@ enum SuppressionListFormat {
             j.bytes += Array(fields.map(csvField).joined(separator: ",").utf8)
             j.byte(ASCII.newline)
         case .postfix:
-            // postmap input: key, whitespace, action. Keys with spaces or quotes cannot be table keys: skipped.
-            guard let key = tableKey(address) else { return }
-            j.bytes += Array("\(key) REJECT 5.1.1 suppressed: \(sanitised(reason))\n".utf8)
+            // postmap input: key, whitespace, action. A quoted local part is written as the address is (postmap
+            // keeps the quotes and the blanks inside them, as Postfix's smtpd looks the address up).
+            guard AddressSyntax.problem(key) == nil else { return false }
+            j.bytes += key
+            j.bytes += Array(" REJECT 5.1.1 suppressed: \(sanitised(reason))\n".utf8)
         case .exim:
-            guard let key = tableKey(address) else { return }
-            j.bytes += Array("\(key): suppressed: \(sanitised(reason))\n".utf8)
+            // lsearch: Exim's `recipients = lsearch;FILE` looks up the address as given, a quoted local part with
+            // its quotes; a key with blanks, a colon, a quote or a # is written in lsearch's double quotes, with
+            // backslash escapes.
+            guard AddressSyntax.problem(key) == nil else { return false }
+            let plain = key
+            if plain.contains(where: { $0 == ASCII.space || $0 == ASCII.tab || $0 == ASCII.colon || $0 == ASCII.quote || $0 == UInt8(ascii: "#") || $0 == ASCII.backslash }) {
+                j.byte(ASCII.quote)
+                for b in plain {
+                    if b == ASCII.quote || b == ASCII.backslash { j.byte(ASCII.backslash) }
+                    j.byte(b)
+                }
+                j.byte(ASCII.quote)
+            } else {
+                j.bytes += plain
+            }
+            j.bytes += Array(": suppressed: \(sanitised(reason))\n".utf8)
         }
+        return true
     }
+
 
     static func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
-    /// An address usable as a lookup-table key (no white space, no comment or quote characters).
-    static func tableKey(_ address: String) -> String? {
-        address.contains(where: { $0.isWhitespace || $0 == "#" || $0 == "\"" || $0 == ":" }) ? nil : address
     }
 
     static func sanitised(_ text: String) -> String {

@@ -36,7 +36,7 @@ final class FollowHarness {
         p.currentDirectoryURL = dir
         // Status lines go to a file in the directory (kept with KEEP=1) to show what the follower saw.
         let errPath = dir.appendingPathComponent("follow.err")
-        if !FileManager.default.fileExists(atPath: errPath.path) { FileManager.default.createFile(atPath: errPath.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: errPath.path) { _ = FileManager.default.createFile(atPath: errPath.path, contents: nil) }
         let err = try FileHandle(forWritingTo: errPath)
         try err.seekToEnd()
         p.standardError = err
@@ -70,7 +70,7 @@ final class FollowHarness {
 
     func appendText(_ text: String, to url: URL) throws {
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         let h = try FileHandle(forWritingTo: url)
         try h.seekToEnd()

@@ -92,7 +92,16 @@ public final class BounceLedger {
             try liftExpired(upTo: o.time, file: file, line: o.line, emit: emit)
         }
         let l = o.bytes
-        let keyRange = o.originalRecipient ?? o.recipient
+        // The original address, unless it is a bare name (`orig_to=<root>`): then the address delivery went to.
+        // A key without a domain is no address (and would be a domain in a Postfix access map), and postmaster@
+        // and abuse@ must stay reachable: neither is ever counted.
+        var keyRange = o.originalRecipient ?? o.recipient
+        var at = ByteSearch.last(ASCII.at, in: l, keyRange)
+        if at == nil, keyRange != o.recipient {
+            keyRange = o.recipient
+            at = ByteSearch.last(ASCII.at, in: l, keyRange)
+        }
+        guard let at, at > keyRange.lowerBound, !AddressSyntax.isRole(l, keyRange.lowerBound, at) else { return }
         let keyHash = ByteKey.hash(l, keyRange)
         switch o.status {
         case .delivered:

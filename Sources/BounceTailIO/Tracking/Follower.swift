@@ -16,6 +16,8 @@ public struct FollowSettings: Sendable {
     public var commitIntervalSeconds: Double = 1
     /// Report lines per second on the status channel this often (nil: never).
     public var rateReportSeconds: Double? = nil
+    /// No routine notes (following, rotated); warnings and errors still go to the status channel.
+    public var quiet = false
 
     public init() {}
 }
@@ -93,7 +95,7 @@ extension Tracker {
         for p in followed {
             try catchUpRotatedSiblings(of: p.path, status: status)
             p.current = try openStream(p.path, fromEnd: fresh && f.fromEnd)
-            status(p.current != nil ? "following \(p.path)" : "waiting for \(p.path) to appear")
+            if !f.quiet { status(p.current != nil ? "following \(p.path)" : "waiting for \(p.path) to appear") }
         }
         var lastCommit = Date()
         var dirty = false
@@ -177,12 +179,12 @@ extension Tracker {
             // Whatever was written and rotated away while we waited for the file comes first.
             try catchUpIntermediateGenerations(of: p.path, since: p.waitingSince, except: nil, status)
             p.current = try openStream(p.path, fromEnd: false)
-            if p.current != nil { status("following \(p.path)") }
+            if p.current != nil, !f.quiet { status("following \(p.path)") }
             return progressed
         }
         if UInt64(st.st_dev) != cur.device || UInt64(st.st_ino) != cur.inode {
             p.rotations += 1
-            status("\(p.path) rotated (\(p.rotations)); draining the old file for up to \(f.rotateWaitSeconds)s")
+            if !f.quiet { status("\(p.path) rotated (\(p.rotations)); draining the old file for up to \(f.rotateWaitSeconds)s") }
             p.old = cur
             cur.lastData = Date()
             p.current = nil

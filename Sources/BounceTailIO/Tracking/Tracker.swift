@@ -129,13 +129,25 @@ public final class Tracker {
         let file = Array(path.utf8)
         let maxLine = settings.scan.maxLineBytes
         let progress = onProgress
+        var outcomes = 0
+        // A file read from its start with nothing recognised in it is named once (a cron run that resumes a
+        // known log and finds only other lines is not).
+        defer {
+            if record == nil, let note = LogScan.nothingRecognised(path, lines: position.lineNumber, outcomes: outcomes,
+                                                                   asked: settings.scan.format, found: position.format) {
+                onWarning(note)
+            }
+        }
         do {
             // A plain file may still be written: its unterminated last line waits for the next run. Chunks
             // are at most as large as the commit interval (but 4 KiB at least), so commits come as often as asked.
             try chunks.read(
                 opened, from: source, position: &position, flushPartialLineAtEnd: opened.isGzip || opened.isStdin,
                 chunkBytes: Int(min(1 << 20, max(4096, settings.commitEveryBytes))),
-                onOutcome: { o in ledger.apply(o, file: file) { appendPending($0) } },
+                onOutcome: { o in
+                    outcomes += 1
+                    ledger.apply(o, file: file) { appendPending($0) }
+                },
                 onTooLong: { [onWarning] n in onWarning("\(path):\(n): line longer than \(maxLine) bytes skipped") },
                 afterChunk: { now, bytes, last in
                     let readTo = opened.isGzip ? opened.raw.position : now.offset
@@ -185,6 +197,12 @@ public final class Tracker {
         defer { lines.flushPartialLineAtEnd = true }
         let path = run.path
         let maxLine = settings.scan.maxLineBytes
+        eventLines = (0, 0)
+        defer {
+            if eventLines.bad > Self.eventWarnings {
+                onWarning("\(path): \(eventLines.bad) lines in all were not outcome events (the first \(Self.eventWarnings) named above)")
+            }
+        }
         while true {
             lines.pauseAt = lines.offset + settings.commitEveryBytes
             let result = try lines.run(
@@ -200,12 +218,23 @@ public final class Tracker {
         }
     }
 
+    /// Lines of the current `--events` input that were events and that were not.
+    private var eventLines = (good: 0, bad: 0)
+    /// Non-event lines named one by one; the rest are counted.
+    private static let eventWarnings = 10
+
     private func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {
         if line.isEmpty { return }
         guard let (box, file) = events.parse(line, line: number) else {
-            onWarning("\(path):\(number): not an outcome event, skipped")
+            eventLines.bad += 1
+            // Nothing but non-events from the start: a mail log given with --events. Stop before millions of warnings.
+            if eventLines.good == 0 && eventLines.bad >= Self.eventWarnings {
+                throw InputError.notEvents(path: path, lines: eventLines.bad)
+            }
+            if eventLines.bad <= Self.eventWarnings { onWarning("\(path):\(number): not an outcome event, skipped") }
             return
         }
+        eventLines.good += 1
         box.withOutcome { o in ledger.apply(o, file: file) { pending.append($0) } }
     }
 

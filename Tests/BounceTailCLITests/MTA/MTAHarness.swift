@@ -9,7 +9,7 @@ import Foundation
 @discardableResult
 func runTool(_ path: String, _ args: [String], in dir: URL, stdin: String? = nil) throws -> (status: Int32, output: String) {
     let out = dir.appendingPathComponent("tool-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: out) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
@@ -43,7 +43,7 @@ final class Daemon {
 
     init(_ path: String, _ args: [String], in dir: URL, output name: String) throws {
         output = dir.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
