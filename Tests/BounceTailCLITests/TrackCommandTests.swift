@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BounceTailTestSupport
 
 /// A deterministic log with many suppressions and lifts: 40 recipients, bounces, deferrals and deliveries.
 func syntheticLog(lines count: Int, seed: UInt64 = 7) -> String {
@@ -232,6 +233,37 @@ func runWithEnvironment(_ args: [String], env: [String: String], in dir: URL, ex
                         "\(name) \(command[0]): \(err)")
             }
             #expect(try Data(contentsOf: state.appendingPathComponent("state.db")) == bytes, "\(name)")
+        }
+    }
+
+    /// Random damage anywhere in the database file: every command reads it or names it (exit 0 or 1), never
+    /// crashes, and never writes over a state it could not read.
+    @Test func randomDamageToTheStateIsReadOrNamedNeverACrash() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try syntheticLog(lines: 800).write(to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let (made, madeErr) = try runWithEnvironment(["track", "--state", "good"] + common + ["mail.log"], env: [:], in: dir)
+        #expect(made == 0, "\(madeErr)")
+        try stateExecute(dir.appendingPathComponent("good"), "PRAGMA wal_checkpoint(TRUNCATE)")
+        let good = try Data(contentsOf: dir.appendingPathComponent("good/state.db"))
+        var rng = SplitMix64(state: 20261202)
+        for round in 0..<16 {
+            var bytes = [UInt8](good)
+            for _ in 0..<(1 + Int(rng.next() % 16)) {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            let name = "fuzz\(round)"
+            let state = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+            try Data(bytes).write(to: state.appendingPathComponent("state.db"))
+            for command in [["list", "--state", name], ["check", "--state", name], ["track", "--state", name] + common + ["mail.log"]] {
+                let (status, err) = try runWithEnvironment(command, env: [:], in: dir)
+                #expect(status == 0 || status == 1, "\(name) \(command[0]): status \(status): \(err)")
+                if status == 1 { #expect(err.contains("\(name)/state.db"), "\(name) \(command[0]): \(err)") }
+                if command[0] == "track", status == 1 {
+                    #expect(try Data(contentsOf: state.appendingPathComponent("state.db")) == Data(bytes), "\(name): written over")
+                }
+            }
         }
     }
 
