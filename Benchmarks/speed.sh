@@ -42,7 +42,7 @@ seconds() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-track() { rm -rf "$dir/state"; "$bt" track --state "$dir/state" --deltas "$dir/deltas.jsonl" --timezone UTC "$@"; }
+track() { rm -rf "$dir/state" "$dir/deltas.jsonl"; "$bt" track --state "$dir/state" --deltas "$dir/deltas.jsonl" --timezone UTC "$@"; }
 
 declare -A t
 names=(grep track_plain inflate inflate_own track_gz inflate_rotated track_rotated grep_exim track_exim)
