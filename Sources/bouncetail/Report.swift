@@ -22,10 +22,19 @@ struct Report: ParsableCommand {
     @Flag(help: "One JSON object instead of the text summary.")
     var json = false
 
-    @Option(help: "How many recipient domains to show.")
+    @Option(help: "How many recipient domains (and addresses) to show.")
     var top: Int = 10
 
+    @Option(help: ArgumentHelp("Report on a tracked state directory instead of logs: the list, the counters running, the deltas kept.", valueName: "dir"))
+    var state: String?
+
+    func validate() throws {
+        if state != nil && !input.files.isEmpty { throw ValidationError("--state reports on the state alone: name no log files") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
     func run() throws {
+        if let state { return try reportState(state) }
         input.announceStdin()
         var settings = input.settings()
         settings.findsRejectedAtRCPT = true
@@ -98,9 +107,92 @@ struct Report: ParsableCommand {
         }
         s += "\nSuppressions (policy: hard \(policyOptions.hardLimit), soft \(policyOptions.softLimit))\n"
         s += "  added \(added.values.reduce(0, +))\(added.isEmpty ? "" : " (\(list(added)))"); lifted \(lifted.values.reduce(0, +))\(lifted.isEmpty ? "" : " (\(list(lifted)))")\n"
+        if !r.suppressedAddresses.isEmpty {
+            s += "  " + r.suppressedAddresses.prefix(top).map { "\($0.address) (\($0.why)\($0.reason.map { ", \($0)" } ?? ""))" }
+                .joined(separator: ", ") + (r.suppressedAddresses.count > top ? ", ... (--json lists all)" : "") + "\n"
+        }
         s += "\nRejected: mail to suppressed addresses (aim: 0 sent)\n"
         s += "  sent while suppressed \(r.sentWhileSuppressed); refused at RCPT by the exported table \(r.rejectedAtRCPT)\n"
+        let mailed = r.mostSentWhileSuppressed
+        if !mailed.isEmpty {
+            s += "  still mailed: " + mailed.prefix(top).map { "\($0.address) \($0.count)" }.joined(separator: ", ")
+                + (mailed.count > top ? ", ... (--json lists all)" : "") + "\n"
+        }
+        if r.byDay.count > 1 {
+            s += "\nBy day (UTC)        delivered  deferred   bounced   expired\n"
+            for (day, c) in r.byDay.sorted(by: { $0.key < $1.key }) {
+                s += "  " + Self.dayName(day).padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(format: "%10d%10d%10d%10d\n", c.delivered, c.deferred, c.hardBounced + c.softBounced, c.expired)
+            }
+        }
+        if t.final + t.deferred > 0 {
+            s += "\nBy hour (UTC)    " + (0..<24).map { String(format: "%4d", $0) }.joined() + "\n"
+            func cell(_ n: Int) -> String { let t = Self.short(n); return String(repeating: " ", count: max(1, 4 - t.count)) + t }
+            s += "  outcomes        " + r.byHour.map { cell($0.final + $0.deferred) }.joined() + "\n"
+            s += "  failed+deferred " + r.byHour.map { cell($0.failed + $0.deferred) }.joined() + "\n"
+        }
+        s += """
+
+            Counting: one outcome per recipient and attempt as the MTA logged it (a deferral retried three times is
+            three deferrals; a final bounce is one); recipients are the distinct addresses delivery was attempted to
+            (the original address when the log names one); sender-side problems are refusals of our sending (our
+            IP, authentication, content), which never count against the recipient.
+
+            """
         return s
+    }
+
+    /// A count in at most three columns (999, 12k, 999k, 12M), for the hour table.
+    static func short(_ n: Int) -> String {
+        if n < 1000 { return "\(n)" }
+        if n < 1_000_000 { return "\(n / 1000)k" }
+        return "\(n / 1_000_000)M"
+    }
+
+    static func dayName(_ day: Int64) -> String {
+        let (y, m, d) = CivilDate.civil(fromDays: Int(day))
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    /// `report --state DIR`: the tracked state, without reading logs.
+    private func reportState(_ dir: String) throws {
+        try runReportingErrors {
+            let store = try SQLiteStateStore(directory: dir, access: .read)
+            let sum = try store.summary()
+            var recent: [String] = []
+            let from = sum.lastSeq > UInt64(top) ? sum.lastSeq - UInt64(top) : 0
+            try? store.forEachDelta(after: from) { _, json in
+                recent.append(String(decoding: json, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let total = sum.suppressed.reduce(0) { $0 + $1.count }
+            let out = OutputStream()
+            if json {
+                let object: [String: Any] = [
+                    "state": dir, "suppressed": total,
+                    "suppressed_by": sum.suppressed.map { ["why": $0.why, "reason": $0.reason, "count": $0.count] as [String: Any] },
+                    "timed_suppressions": sum.timedEnds,
+                    "counting": ["recipients": sum.counting.recipients, "with_hard": sum.counting.hard, "with_soft": sum.counting.soft],
+                    "last_seq": sum.lastSeq, "deltas_kept": sum.deltasKept, "commands_queued": sum.commandsQueued,
+                    "recent_deltas": recent.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) },
+                ]
+                let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+                try out.write(Array(data) + [ASCII.newline])
+                return
+            }
+            var s = "bouncetail report: state \(dir)\n\n"
+            s += "  \(total) suppressed (\(sum.timedEnds) with an end); \(sum.counting.recipients) more addresses counting (\(sum.counting.hard) with hard bounces, \(sum.counting.soft) with soft)\n"
+            s += "  last seq \(sum.lastSeq); \(sum.deltasKept) deltas kept; \(sum.commandsQueued) queued commands not yet applied\n"
+            if !sum.suppressed.isEmpty {
+                s += "\nSuppressed by why and reason\n"
+                for e in sum.suppressed.prefix(max(top, 20)) {
+                    s += "  " + e.why.padding(toLength: 10, withPad: " ", startingAt: 0) + e.reason.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%8d\n", e.count)
+                }
+            }
+            if !recent.isEmpty {
+                s += "\nLatest deltas\n" + recent.map { "  " + $0 + "\n" }.joined()
+            }
+            try out.write(Array(s.utf8))
+        }
     }
 
     private func jsonText(_ r: BounceReport, files: Int, _ first: Instant?, _ last: Instant?) -> String {
@@ -124,7 +216,19 @@ struct Report: ParsableCommand {
                 ["provider": $0.provider, "reason": $0.reason.name, "count": $0.count, "example": $0.example] as [String: Any]
             },
             "suppressions": r.suppressions,
+            "suppressed_addresses": r.suppressedAddresses.map {
+                ["address": $0.address, "why": $0.why, "reason": $0.reason ?? NSNull(), "time": $0.time.rfc3339] as [String: Any]
+            },
             "rejected": ["sent_while_suppressed": r.sentWhileSuppressed, "refused_at_rcpt": r.rejectedAtRCPT],
+            "sent_while_suppressed_by": r.mostSentWhileSuppressed.map { ["address": $0.address, "count": $0.count] as [String: Any] },
+            "by_day": r.byDay.sorted { $0.key < $1.key }.map {
+                ["day": Self.dayName($0.key), "delivered": $0.value.delivered, "deferred": $0.value.deferred,
+                 "hard_bounced": $0.value.hardBounced, "soft_bounced": $0.value.softBounced, "expired": $0.value.expired] as [String: Any]
+            },
+            "by_hour": r.byHour.enumerated().map {
+                ["hour": $0.offset, "delivered": $0.element.delivered, "deferred": $0.element.deferred,
+                 "bounced": $0.element.hardBounced + $0.element.softBounced, "expired": $0.element.expired] as [String: Any]
+            },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"

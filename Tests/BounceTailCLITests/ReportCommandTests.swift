@@ -33,6 +33,55 @@ import Testing
         #expect(o["suppressions"] as? [String: Int] == ["suppress hard": 1])
         #expect(o["rejected"] as? [String: Int] == ["sent_while_suppressed": 1, "refused_at_rcpt": 1])
         #expect(o["first"] as? String == "2026-11-23T10:00:00Z")
+        // The addresses are named: what was suppressed, and what was still mailed while it was.
+        let named = try #require(o["suppressed_addresses"] as? [[String: Any]])
+        #expect(named.count == 1 && named[0]["address"] as? String == "a@example.net" && named[0]["why"] as? String == "hard"
+                && named[0]["reason"] as? String == "userunknown" && named[0]["time"] as? String == "2026-11-23T10:00:00Z", "\(named)")
+        let mailed = try #require(o["sent_while_suppressed_by"] as? [[String: Any]])
+        #expect(mailed.count == 1 && mailed[0]["address"] as? String == "a@example.net" && mailed[0]["count"] as? Int == 1)
+        // Traffic by day and by hour (UTC).
+        let days = try #require(o["by_day"] as? [[String: Any]])
+        #expect(days.count == 1 && days[0]["day"] as? String == "2026-11-23" && days[0]["delivered"] as? Int == 1
+                && days[0]["hard_bounced"] as? Int == 2, "\(days)")
+        let hours = try #require(o["by_hour"] as? [[String: Any]])
+        #expect(hours.count == 24 && hours[10]["bounced"] as? Int == 3 && hours[10]["delivered"] as? Int == 1
+                && hours.enumerated().allSatisfy { $0.offset == 10 || ($0.element["bounced"] as? Int == 0 && $0.element["delivered"] as? Int == 0) })
+    }
+
+    /// Exim names a relay `H=host [ip]`: the provider is the host's domain, without the blank before the address.
+    @Test func anEximRelaysProviderHasNoTrailingBlank() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("mainlog")
+        try "2026-11-23 10:00:00 1vABCD-000001-AB ** b@example.org R=dnslookup T=remote_smtp H=mx1.example.org [192.0.2.7] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no: SMTP error from remote mail server after end of data: 550 5.7.1 Message rejected as spam\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["report", "--json", "--timezone", "UTC", file.path])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let problems = try #require(o["sender_problems"] as? [[String: Any]])
+        #expect(problems.first?["provider"] as? String == "example.org", "\(problems)")
+    }
+
+    /// `report --state` reads the tracked state alone: the list by why and reason, the counters, the deltas.
+    @Test func theStateIsReportedWithoutLogs() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("mail.log")
+        try Self.log.write(to: file, atomically: true, encoding: .utf8)
+        let state = dir.appendingPathComponent("st").path
+        #expect(try run(["track", "--state", state, "--hard-limit", "1", "--timezone", "UTC", "--year", "2026", file.path]).status == 0)
+        #expect(try run(["suppress", "--state", state, "--reason", "complaint", "x@example.com"]).status == 0)
+        let j = try run(["report", "--state", state, "--json"])
+        #expect(j.status == 0, "\(j.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(o["suppressed"] as? Int == 2 && o["last_seq"] as? Int == 2, "\(o)")
+        let by = try #require(o["suppressed_by"] as? [[String: Any]])
+        #expect(by.contains { $0["why"] as? String == "manual" && $0["reason"] as? String == "complaint" && $0["count"] as? Int == 1 })
+        #expect(by.contains { $0["why"] as? String == "hard" && $0["reason"] as? String == "userunknown" && $0["count"] as? Int == 1 })
+        #expect((o["recent_deltas"] as? [[String: Any]])?.count == 2)
+        let t = try run(["report", "--state", state])
+        #expect(t.status == 0 && t.stdout.contains("2 suppressed") && t.stdout.contains("complaint") && t.stdout.contains("Latest deltas"), "\(t.stdout)")
+        #expect(try run(["report", "--state", state, file.path]).status == 64)
+        #expect(try run(["report", "--state", dir.appendingPathComponent("nothing").path]).status == 1)
     }
 
     @Test func aLogReadInPiecesOnEveryCoreCountsWhatItsGzipStreamCounts() throws {
@@ -67,7 +116,9 @@ import Testing
         let r = try run(["report", "--timezone", "UTC", "--year", "2026", "--hard-limit", "1", file.path])
         #expect(r.status == 0)
         for section in ["delivered 1", "bounced 3 (hard 2, soft 1)", "By reason", "userunknown", "Sender-side problems",
-                        "google.com", "blocked", "added 1 (hard 1)", "sent while suppressed 1", "refused at RCPT by the exported table 1"] {
+                        "google.com", "blocked", "added 1 (hard 1)", "a@example.net (hard, userunknown)", "sent while suppressed 1",
+                        "still mailed: a@example.net 1", "refused at RCPT by the exported table 1", "By hour (UTC)",
+                        "recipients are the distinct addresses delivery was attempted to"] {
             #expect(r.stdout.contains(section), "missing \(section) in:\n\(r.stdout)")
         }
     }

@@ -54,6 +54,13 @@ public struct BounceReport {
     public private(set) var rejectedAtRCPT = 0
     public private(set) var recipientsSeen = 0
     private var recipientKeys = ByteKeyedTable<Bool>()
+    /// The addresses suppressed over these logs, in the order it happened.
+    public private(set) var suppressedAddresses: [(address: String, why: String, reason: String?, time: Instant)] = []
+    /// The addresses mailed while suppressed, and how often.
+    public private(set) var sentWhileSuppressedBy: [String: Int] = [:]
+    /// Outcomes per UTC day (days since 1970-01-01) and per hour of the day (UTC).
+    public private(set) var byDay: [Int64: Counts] = [:]
+    public private(set) var byHour = [Counts](repeating: Counts(), count: 24)
 
     public init() {}
 
@@ -63,8 +70,14 @@ public struct BounceReport {
         if o.status == .probeDeliverable || o.status == .probeUndeliverable { return }
         let hard = o.classification?.bounce == .hard
         totals.add(o.status, hard: hard)
-        if suppressed { sentWhileSuppressed += 1 }
         let key = o.originalRecipient ?? o.recipient
+        if suppressed {
+            sentWhileSuppressed += 1
+            sentWhileSuppressedBy[String(decoding: ByteKey.lowered(l, key), as: UTF8.self), default: 0] += 1
+        }
+        let day = o.time.seconds >= 0 ? o.time.seconds / 86400 : (o.time.seconds - 86399) / 86400
+        byDay[day, default: Counts()].add(o.status, hard: hard)
+        byHour[Int(o.time.seconds - day * 86400) / 3600].add(o.status, hard: hard)
         let hash = ByteKey.hash(l, key)
         if recipientKeys.find(hash: hash, { ByteKey.equals($0, l, key) }) == nil {
             _ = recipientKeys.insertLowered(l, key, hash: hash, value: true)
@@ -91,6 +104,14 @@ public struct BounceReport {
 
     public mutating func add(_ d: SuppressionDelta) {
         suppressions["\(d.action.rawValue) \(d.why.rawValue)", default: 0] += 1
+        if d.action == .suppress {
+            suppressedAddresses.append((String(decoding: d.recipient, as: UTF8.self), d.why.rawValue, d.reason, d.time))
+        }
+    }
+
+    /// The addresses mailed while suppressed, most often first.
+    public var mostSentWhileSuppressed: [(address: String, count: Int)] {
+        sentWhileSuppressedBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }
     }
 
     /// Recipient domains with at least `minimum` final outcomes, highest bounce rate first.
@@ -118,7 +139,9 @@ public struct BounceReport {
     /// of its host name, or the address when it has none.
     static func provider(ofRelay r: Range<Int>, in l: UnsafeBufferPointer<UInt8>) -> String {
         var end = r.upperBound
+        // Postfix writes `host[ip]:port`, Exim `host [ip]`: the name ends at the bracket or the blank.
         if let bracket = ByteSearch.first(ASCII.openBracket, in: l, r) { end = bracket }
+        if let blank = ByteSearch.first(ASCII.space, in: l, r.lowerBound..<end) { end = blank }
         let host = String(decoding: ByteKey.lowered(l, r.lowerBound..<end), as: UTF8.self)
         let labels = host.split(separator: ".")
         if host.isEmpty { return String(decoding: UnsafeBufferPointer(rebasing: l[r]), as: UTF8.self) }

@@ -610,6 +610,36 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// What `report --state` shows: the list by why and reason, the addresses with counters running, the
+    /// deltas kept and the commands still queued.
+    public struct Summary {
+        public var suppressed: [(why: String, reason: String, count: Int)] = []
+        public var counting = (recipients: 0, hard: 0, soft: 0)
+        public var lastSeq: UInt64 = 0
+        public var deltasKept = 0
+        public var commandsQueued = 0
+        public var timedEnds = 0
+    }
+
+    public func summary() throws -> Summary {
+        var out = Summary()
+        do {
+            let s = try db.statement("SELECT COALESCE(suppress_why, 'manual'), COALESCE(suppress_reason, last_reason, ''), COUNT(*) FROM recipients WHERE suppressed = 1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")
+            defer { s.reset() }
+            while try s.step() { out.suppressed.append((s.string(0) ?? "", s.string(1) ?? "", Int(s.int(2)))) }
+            let c = try db.statement("SELECT COUNT(*), COALESCE(SUM(hard > 0), 0), COALESCE(SUM(soft > 0), 0) FROM recipients WHERE suppressed = 0 AND (hard > 0 OR soft > 0)")
+            defer { c.reset() }
+            if try c.step() { out.counting = (Int(c.int(0)), Int(c.int(1)), Int(c.int(2))) }
+            out.lastSeq = UInt64(max(0, try metaValue("last_seq") ?? 0))
+            out.deltasKept = Int(try db.integer("SELECT COUNT(*) FROM deltas") ?? 0)
+            out.commandsQueued = Int(try db.integer("SELECT COUNT(*) FROM commands WHERE done = 0") ?? 0)
+            out.timedEnds = Int(try db.integer("SELECT COUNT(*) FROM recipients WHERE suppressed = 1 AND until_epoch IS NOT NULL") ?? 0)
+        } catch let e as DatabaseError {
+            throw Self.stateError(e)
+        }
+        return out
+    }
+
     public func check() throws -> [String] {
         var problems: [String] = []
         do {
