@@ -47,6 +47,7 @@ public final class LogScan {
         _ input: OpenedInput,
         onOutcome: (inout DeliveryOutcome) throws -> Void,
         onRejectedAtRCPT: (Int) -> Void = { _ in },
+        onServerLine: (UnsafeBufferPointer<UInt8>) -> Void = { _ in },
         onWarning: (String) -> Void,
         onProgress: ((_ lines: Int, _ position: UInt64) -> Void)? = nil
     ) throws {
@@ -72,7 +73,7 @@ public final class LogScan {
                 skippedLines += 1
                 onWarning("\(path):\(number): line longer than \(maxLine) bytes skipped")
             },
-            onRejectedAtRCPT: onRejectedAtRCPT,
+            onRejectedAtRCPT: onRejectedAtRCPT, onServerLine: onServerLine,
             afterChunk: { now, _, _ in onProgress?(now.lineNumber, input.isGzip ? input.raw.position : now.offset) })
     }
 

@@ -55,6 +55,7 @@ struct Report: ParsableCommand {
                     ledger.apply(o, file: file) { report.add($0) }
                 },
                 onRejectedAtRCPT: { report.addRejectedAtRCPT($0) },
+                onServerLine: { report.add(serverLine: $0) },
                 onWarning: { printError("bouncetail: \($0)") })
         }
         let out = OutputStream()
@@ -77,6 +78,7 @@ struct Report: ParsableCommand {
         s += "\n\n"
         s += "  delivered \(t.delivered)   deferred \(t.deferred)   bounced \(t.hardBounced + t.softBounced) (hard \(t.hardBounced), soft \(t.softBounced))   expired \(t.expired)\n"
         s += "  \(r.recipientsSeen) recipients in \(r.domainCount) domains; \(percent(t.failed, t.final)) of final outcomes failed\n"
+        s += "  received \(r.received) messages (\(Self.bytesText(r.receivedBytes))); rejected at SMTP time \(r.smtpRejects); warnings \(r.problems.values.reduce(0, +))\n"
         let reasons = r.failuresByReason.sorted { ($0.value.failed, $0.value.deferred, $1.key.name) > ($1.value.failed, $1.value.deferred, $0.key.name) }
         if !reasons.isEmpty {
             s += "\nBy reason                 failed  deferred\n"
@@ -118,6 +120,22 @@ struct Report: ParsableCommand {
             s += "  still mailed: " + mailed.prefix(top).map { "\($0.address) \($0.count)" }.joined(separator: ", ")
                 + (mailed.count > top ? ", ... (--json lists all)" : "") + "\n"
         }
+        if r.smtpRejects > 0 {
+            s += "\nRejected at SMTP time (never queued), by stage and reason\n"
+            for (k, n) in BounceReport.top(r.rejectsByReason, top) { s += String(format: "%8d  ", n) + k + "\n" }
+        }
+        let senders = r.topSenders(top)
+        if !senders.isEmpty {
+            s += "\nTop senders by messages received\n"
+            for x in senders {
+                let b = Self.bytesText(x.bytes)
+                s += String(format: "%8d  ", x.messages) + String(repeating: " ", count: max(0, 10 - b.count)) + b + "  " + x.sender + "\n"
+            }
+        }
+        if !r.problems.isEmpty {
+            s += "\nWarnings and errors the MTA logged\n"
+            for (k, n) in BounceReport.top(r.problems, top) { s += String(format: "%8d  ", n) + k + "\n" }
+        }
         if r.byDay.count > 1 {
             s += "\nBy day (UTC)        delivered  deferred   bounced   expired\n"
             for (day, c) in r.byDay.sorted(by: { $0.key < $1.key }) {
@@ -140,6 +158,13 @@ struct Report: ParsableCommand {
 
             """
         return s
+    }
+
+    static func bytesText(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1 << 20 { return String(format: "%.1f KiB", Double(n) / 1024) }
+        if n < 1 << 30 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }
+        return String(format: "%.2f GiB", Double(n) / Double(1 << 30))
     }
 
     /// A count in at most three columns (999, 12k, 999k, 12M), for the hour table.
@@ -220,6 +245,10 @@ struct Report: ParsableCommand {
                 ["address": $0.address, "why": $0.why, "reason": $0.reason ?? NSNull(), "time": $0.time.rfc3339] as [String: Any]
             },
             "rejected": ["sent_while_suppressed": r.sentWhileSuppressed, "refused_at_rcpt": r.rejectedAtRCPT],
+            "received": ["messages": r.received, "bytes": r.receivedBytes],
+            "smtp_rejects": ["total": r.smtpRejects, "by_reason": BounceReport.top(r.rejectsByReason, Int.max).map { ["reason": $0.0, "count": $0.1] as [String: Any] }],
+            "top_senders": r.topSenders(top).map { ["sender": $0.sender, "messages": $0.messages, "bytes": $0.bytes] as [String: Any] },
+            "warnings": BounceReport.top(r.problems, Int.max).map { ["what": $0.0, "count": $0.1] as [String: Any] },
             "sent_while_suppressed_by": r.mostSentWhileSuppressed.map { ["address": $0.address, "count": $0.count] as [String: Any] },
             "by_day": r.byDay.sorted { $0.key < $1.key }.map {
                 ["day": Self.dayName($0.key), "delivered": $0.value.delivered, "deferred": $0.value.deferred,

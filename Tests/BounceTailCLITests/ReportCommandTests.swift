@@ -48,6 +48,59 @@ import Testing
                 && hours.enumerated().allSatisfy { $0.offset == 10 || ($0.element["bounced"] as? Int == 0 && $0.element["delivered"] as? Int == 0) })
     }
 
+    /// What pflogsumm counts, counted the same way on a session with every kind of line it counts: messages
+    /// received (smtpd client=, pickup uid=) and their bytes (qmgr's first size=), deliveries, deferrals, bounces,
+    /// refusals at SMTP time; and checked against pflogsumm itself where Debian's is installed.
+    @Test func theGrandTotalsArePflogsummsOnTheSameLog() throws {
+        let log = packageRoot.appendingPathComponent("Tests/Data/pflogsumm-session.log").path
+        let r = try run(["report", "--json", "--timezone", "UTC", "--year", "2026", log])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let outcomes = try #require(o["outcomes"] as? [String: Int])
+        let received = try #require(o["received"] as? [String: Int])
+        let rejects = try #require(o["smtp_rejects"] as? [String: Any])
+        #expect(received == ["messages": 2, "bytes": 2500])
+        #expect(outcomes["delivered"] == 2 && outcomes["deferred"] == 2 && outcomes["hard_bounced"]! + outcomes["soft_bounced"]! == 1)
+        #expect(rejects["total"] as? Int == 2)
+        let reasons = (rejects["by_reason"] as? [[String: Any]])?.compactMap { $0["reason"] as? String } ?? []
+        #expect(Set(reasons) == ["RCPT: Relay access denied", "RCPT: Recipient address rejected: User unknown in local recipient table"], "\(reasons)")
+        let senders = try #require(o["top_senders"] as? [[String: Any]])
+        #expect(senders.contains { $0["sender"] as? String == "news@a.example" && $0["messages"] as? Int == 1 && $0["bytes"] as? Int == 2000 }, "\(senders)")
+        #expect(senders.contains { $0["sender"] as? String == "root@mx.example" && $0["bytes"] as? Int == 500 }, "\(senders)")
+        #expect((o["warnings"] as? [[String: Any]])?.first?["what"] as? String
+                == "warning postfix/smtpd: hostname e.example does not resolve to address N.N.N.N")
+        let text = try run(["report", "--timezone", "UTC", "--year", "2026", log]).stdout
+        for part in ["received 2 messages (2.4 KiB); rejected at SMTP time 2; warnings 1", "Rejected at SMTP time", "Top senders", "Warnings and errors"] {
+            #expect(text.contains(part), "\(part): \(text)")
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/pflogsumm") else { return }
+        let p = try run([], shell: "/usr/sbin/pflogsumm '\(log)'")
+        func total(_ name: String) -> Int? {
+            p.stdout.split(separator: "\n").lazy.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+                .first { $0.count >= 2 && $0[1...].joined(separator: " ").hasPrefix(name) }.flatMap { Int($0[0]) }
+        }
+        #expect(total("received") == received["messages"], "\(p.stdout)")
+        #expect(total("bytes received") == received["bytes"])
+        #expect(total("delivered") == outcomes["delivered"])
+        #expect(total("bounced") == 1)
+        #expect(total("rejected") == rejects["total"] as? Int)
+        #expect(p.stdout.contains("(\(outcomes["deferred"]!)  deferrals)"), "\(p.stdout)")
+    }
+
+    /// Exim's `<=` lines: messages and bytes received, the sender; eximstats agrees where it is unpacked.
+    @Test func eximsReceivedMessagesAreCountedAsEximstatsCountsThem() throws {
+        let r = try run(["report", "--json", "--timezone", "UTC", "samples/exim/mainlog"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(o["received"] as? [String: Int] == ["messages": 1, "bytes": 4821])
+        #expect((o["top_senders"] as? [[String: Any]])?.first?["sender"] as? String == "news@example.org")
+        let eximstats = "/opt/bouncetail-ci/exim/usr/sbin/eximstats"
+        guard FileManager.default.isExecutableFile(atPath: eximstats) else { return }
+        let e = try run([], shell: "perl \(eximstats) -nr -t0 -h0 -q0 samples/exim/mainlog")
+        let line = e.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Received") }
+        let fields = line?.split(separator: " ").map(String.init) ?? []
+        #expect(fields.count >= 3 && fields[1] == "4821" && fields[2] == "1", "\(e.stdout)")
+    }
+
     /// Exim names a relay `H=host [ip]`: the provider is the host's domain, without the blank before the address.
     @Test func anEximRelaysProviderHasNoTrailingBlank() throws {
         let dir = try temporaryDirectory()

@@ -12,6 +12,8 @@ public enum ScannedKind: UInt8, Sendable {
     case expired
     /// The MTA refused a recipient at RCPT because it is on bouncetail's exported list (only when asked).
     case rejectedAtRCPT
+    /// Another line `report` counts (`ServerLine`: refusals at SMTP time, messages received, warnings).
+    case serverLine
 
     /// The line's stamp must be resolved to a time.
     public var hasTime: Bool { self == .delivery || self == .expired }
@@ -42,7 +44,10 @@ public final class LineScanner {
         stamp: inout LogStamp, into o: inout DeliveryOutcome
     ) -> ScannedKind {
         let kind = scanFormat(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
-        if kind == .none, findsRejectedAtRCPT, SuppressedReject.recipient(in: l) != nil { return .rejectedAtRCPT }
+        if kind == .none, findsRejectedAtRCPT {
+            if SuppressedReject.recipient(in: l) != nil { return .rejectedAtRCPT }
+            if ServerLine.isCandidate(l) { return .serverLine }
+        }
         return kind
     }
 

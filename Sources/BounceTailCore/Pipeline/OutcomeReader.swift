@@ -46,7 +46,7 @@ public final class OutcomeReader {
         rethrows
     {
         switch kind {
-        case .none, .recognised, .rejectedAtRCPT:
+        case .none, .recognised, .rejectedAtRCPT, .serverLine:
             return
         case .delivery:
             if o.mta == .postfix {

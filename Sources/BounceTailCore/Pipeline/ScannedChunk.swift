@@ -24,6 +24,8 @@ public final class ScannedChunk: @unchecked Sendable {
     @exclusivity(unchecked) public var tooLong: [Int] = []
     /// Lines that were refusals at RCPT of a suppressed address (counted only when the scanner looks for them).
     public var rejectedAtRCPT = 0
+    /// Where the lines `report` counts besides outcomes lie in `storage` (refusals at RCPT among them).
+    @exclusivity(unchecked) public var serverLines: [Range<Int>] = []
     /// Complete lines the chunk covers (scanned or skipped).
     public var lineCount = 0
     /// Input offsets of the first line and just past the last line.
@@ -59,6 +61,7 @@ public final class ScannedChunk: @unchecked Sendable {
         records.removeAll(keepingCapacity: true)
         tooLong.removeAll(keepingCapacity: true)
         rejectedAtRCPT = 0
+        serverLines.removeAll(keepingCapacity: true)
         lineCount = 0
         startOffset = 0
         endOffset = 0
@@ -133,6 +136,7 @@ public final class ScannedChunk: @unchecked Sendable {
         guard let range = storedLines else { return }
         records.removeAll(keepingCapacity: true)
         rejectedAtRCPT = 0
+        serverLines.removeAll(keepingCapacity: true)
         self.format = format
         let bytes = UnsafeBufferPointer(storage)
         var pos = range.lowerBound
@@ -157,8 +161,10 @@ public final class ScannedChunk: @unchecked Sendable {
         var stamp = LogStamp.placeholder
         let kind = scanner.scan(l, toMark: toMark, format: &format, stamp: &stamp, into: &o)
         if kind == .none || kind == .recognised { return }
-        if kind == .rejectedAtRCPT {
-            rejectedAtRCPT += 1
+        if kind == .rejectedAtRCPT || kind == .serverLine {
+            if kind == .rejectedAtRCPT { rejectedAtRCPT += 1 }
+            let start = l.baseAddress! - UnsafePointer(storage.baseAddress!)
+            serverLines.append(start..<(start + l.count))
             return
         }
         records.append(Record(kind: kind, line: line, stamp: stamp, outcome: o))

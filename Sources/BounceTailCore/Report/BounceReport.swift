@@ -61,6 +61,18 @@ public struct BounceReport {
     /// Outcomes per UTC day (days since 1970-01-01) and per hour of the day (UTC).
     public private(set) var byDay: [Int64: Counts] = [:]
     public private(set) var byHour = [Counts](repeating: Counts(), count: 24)
+    /// Refused at SMTP time (never queued), by stage and reason.
+    public private(set) var smtpRejects = 0
+    public private(set) var rejectsByReason: [String: Int] = [:]
+    /// Messages accepted into the queue, their bytes (where the log gives them), per sender.
+    public private(set) var received = 0
+    public private(set) var receivedBytes = 0
+    public private(set) var senders: [String: (messages: Int, bytes: Int)] = [:]
+    /// warning/fatal/panic lines by level, program and text.
+    public private(set) var problems: [String: Int] = [:]
+    /// Postfix queue ids received (cleanup) whose first qmgr line, with sender and size, is still to come.
+    private var awaitingQmgr: Set<String> = []
+    private static let maxSenders = 100_000
 
     public init() {}
 
@@ -101,6 +113,49 @@ public struct BounceReport {
     }
 
     public mutating func addRejectedAtRCPT(_ count: Int = 1) { rejectedAtRCPT += count }
+
+    /// Counts one of the MTA's other lines (`ServerLine`).
+    public mutating func add(serverLine l: UnsafeBufferPointer<UInt8>) {
+        guard let kind = ServerLine.kind(of: l) else { return }
+        switch kind {
+        case .reject(let stage, let reason):
+            smtpRejects += 1
+            rejectsByReason["\(stage): \(reason)", default: 0] += 1
+        case .received(let queueID, let sender, let bytes):
+            received += 1
+            if let queueID {
+                if awaitingQmgr.count > 100_000 { awaitingQmgr.removeAll() }  // qmgr lines that never came
+                awaitingQmgr.insert(queueID)
+            }
+            if let sender { countSender(sender, bytes ?? 0) }
+            receivedBytes += bytes ?? 0
+        case .queued(let queueID, let sender, let bytes):
+            // qmgr logs a message again each time it comes back from the deferred queue: only the first counts.
+            guard awaitingQmgr.remove(queueID) != nil else { return }
+            receivedBytes += bytes
+            countSender(sender, bytes)
+        case .problem(let level, let program, let text):
+            problems["\(level) \(program): \(text)", default: 0] += 1
+        }
+    }
+
+    private mutating func countSender(_ sender: String, _ bytes: Int) {
+        let key = sender.isEmpty || sender == "<>" ? "<> (bounces)" : sender.lowercased()
+        guard senders[key] != nil || senders.count < Self.maxSenders else { return }
+        senders[key, default: (0, 0)].messages += 1
+        senders[key, default: (0, 0)].bytes += bytes
+    }
+
+    /// The first `n` of a count table, largest first.
+    public static func top(_ d: [String: Int], _ n: Int) -> [(String, Int)] {
+        d.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(n).map { ($0.key, $0.value) }
+    }
+
+    /// Senders by messages received, most first.
+    public func topSenders(_ n: Int) -> [(sender: String, messages: Int, bytes: Int)] {
+        senders.sorted { ($0.value.messages, $1.key) > ($1.value.messages, $0.key) }.prefix(n)
+            .map { ($0.key, $0.value.messages, $0.value.bytes) }
+    }
 
     public mutating func add(_ d: SuppressionDelta) {
         suppressions["\(d.action.rawValue) \(d.why.rawValue)", default: 0] += 1

@@ -52,6 +52,7 @@ final class ChunkedRead {
         _ opened: OpenedInput, from source: ByteSource, position: inout InputPosition, flushPartialLineAtEnd: Bool,
         chunkBytes: Int, onOutcome: (inout DeliveryOutcome) throws -> Void, onTooLong: (Int) -> Void,
         onRejectedAtRCPT: (Int) -> Void = { _ in },
+        onServerLine: (UnsafeBufferPointer<UInt8>) -> Void = { _ in },
         afterChunk: (_ position: InputPosition, _ bytes: UInt64, _ last: Bool) throws -> Void
     ) throws {
         var source = source
@@ -62,7 +63,7 @@ final class ChunkedRead {
                 classify: settings.classify, findsRejectedAtRCPT: settings.findsRejectedAtRCPT,
                 maxLineBytes: settings.maxLineBytes, helpers: helpers,
                 chunkBytes: chunkBytes, ahead: 3 * (helpers + 1))
-            try apply(chunks.next, chunks.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, afterChunk)
+            try apply(chunks.next, chunks.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, onServerLine, afterChunk)
             guard opened.raw.seek(to: position.offset) else {
                 throw InputError.readFailed(path: opened.path, reason: "cannot seek")
             }
@@ -73,7 +74,7 @@ final class ChunkedRead {
             format: position.format, classify: settings.classify, findsRejectedAtRCPT: settings.findsRejectedAtRCPT,
             maxLineBytes: settings.maxLineBytes,
             chunkBytes: chunkBytes)
-        try apply(stream.next, stream.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, afterChunk)
+        try apply(stream.next, stream.recycle, &position, onOutcome, onTooLong, onRejectedAtRCPT, onServerLine, afterChunk)
     }
 
     /// Applies chunks in input order until the last. Stops early where a chunk does not start where the one
@@ -82,7 +83,8 @@ final class ChunkedRead {
     private func apply(
         _ next: () -> ScannedChunk?, _ recycle: (ScannedChunk) -> Void, _ position: inout InputPosition,
         _ onOutcome: (inout DeliveryOutcome) throws -> Void, _ onTooLong: (Int) -> Void,
-        _ onRejectedAtRCPT: (Int) -> Void, _ afterChunk: (InputPosition, UInt64, Bool) throws -> Void
+        _ onRejectedAtRCPT: (Int) -> Void, _ onServerLine: (UnsafeBufferPointer<UInt8>) -> Void,
+        _ afterChunk: (InputPosition, UInt64, Bool) throws -> Void
     ) throws {
         let reader = self.reader
         while let c = next() {
@@ -100,6 +102,7 @@ final class ChunkedRead {
             let base = position.lineNumber
             for n in c.tooLong { onTooLong(base + n) }
             if c.rejectedAtRCPT > 0 { onRejectedAtRCPT(c.rejectedAtRCPT) }
+            for r in c.serverLines { onServerLine(UnsafeBufferPointer(rebasing: UnsafeBufferPointer(c.storage)[r])) }
             // In place: a record is a few hundred bytes, not worth copying out.
             try c.records.withUnsafeMutableBufferPointer { records in
                 for i in records.indices {
