@@ -35,56 +35,80 @@ public enum ServerLine {
             || ByteSearch.first(": panic: ", in: l, all) != nil
     }
 
-    /// What the line is, or nil.
+    /// What the line is, or nil. On bytes: `report` reads every such line of a log on one thread.
     public static func kind(of l: UnsafeBufferPointer<UInt8>) -> Kind? {
-        let s = String(decoding: l, as: UTF8.self)
-        if let r = s.firstRange(of: ": reject: ") ?? s.firstRange(of: ": milter-reject: ") {
+        let all = 0..<l.count
+        func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: l[r]), as: UTF8.self) }
+        func token(endingAt end: Int) -> String {
+            var start = end
+            while start > 0, l[start - 1] != ASCII.space { start -= 1 }
+            return text(start..<end)
+        }
+        func digits(after i: Int) -> Int? {
+            var n = 0
+            var j = i
+            while j < l.count, ASCII.isDigit(l[j]), n < Int.max / 10 { n = n * 10 + Int(l[j] - 0x30); j += 1 }
+            return j > i ? n : nil
+        }
+        let reject = ByteSearch.first(": reject: ", in: l, all).map { $0 + 10 }
+            ?? ByteSearch.first(": milter-reject: ", in: l, all).map { $0 + 17 }
+        if let at = reject {
             // Postfix: "reject: RCPT from h[ip]: 554 5.7.1 <a>: Relay access denied; from=<...> ..."
-            let rest = s[r.upperBound...]
-            let stage = String(rest.prefix { $0 != " " })
-            var reason = Substring(rest)
-            if let colon = rest.firstRange(of: "]: ") ?? rest.firstRange(of: "]:") { reason = rest[colon.upperBound...] }
-            if let semi = reason.firstIndex(of: ";") {
+            let stage = at..<(ByteSearch.first(ASCII.space, in: l, at..<l.count) ?? l.count)
+            var start = ByteSearch.first("]: ", in: l, at..<l.count).map { $0 + 3 } ?? stage.upperBound
+            if start > l.count { start = l.count }
+            var end = l.count
+            if let semi = ByteSearch.first(UInt8(ascii: ";"), in: l, start..<l.count) {
                 // "Service unavailable; Client host [ip] blocked using zen.spamhaus.org; from=..." keeps its cause.
-                let after = reason[reason.index(after: semi)...]
-                reason = after.hasPrefix(" from=") ? reason[..<semi] : reason[..<(after.firstIndex(of: ";") ?? after.endIndex)]
-            }
-            return .reject(stage: stage, reason: normalised(String(withoutReplyCodes(reason))))
-        }
-        if !s.contains("postfix/"), let r = s.firstRange(of: " rejected ") {
-            // Exim: "H=... rejected RCPT <a@b>: relay not permitted", "rejected EHLO from ...: syntactically invalid".
-            let rest = s[r.upperBound...]
-            let stage = String(rest.prefix { $0 != " " && $0 != ":" })
-            let reason = rest.firstRange(of: ": ").map { String(rest[$0.upperBound...]) } ?? String(rest)
-            return .reject(stage: stage, reason: normalised(reason))
-        }
-        if s.contains("postfix/") || s.contains("/cleanup[") {
-            for level in ["warning", "fatal", "panic"] {
-                if let r = s.firstRange(of: ": \(level): ") {
-                    return .problem(level: level, program: program(s), text: normalised(String(s[r.upperBound...])))
+                if ByteSearch.hasPrefix(" from=", in: l, at: semi + 1, end: l.count) {
+                    end = semi
+                } else {
+                    end = ByteSearch.first(UInt8(ascii: ";"), in: l, (semi + 1)..<l.count) ?? l.count
                 }
             }
+            return .reject(stage: text(stage), reason: normalised(String(withoutReplyCodes(Substring(text(start..<end))))))
         }
-        if s.contains("/smtpd[") || s.contains("/pickup["),
-            let r = s.firstRange(of: ": client=") ?? s.firstRange(of: ": uid=") ?? s.firstRange(of: ": sender=")
-        {
-            let qid = s[..<r.lowerBound].split(separator: " ").last.map(String.init) ?? ""
-            // A queue id, not "NOQUEUE" or a bare "connect from" line.
-            guard qid.count >= 5, qid.allSatisfy({ $0.isLetter || $0.isNumber }), qid != "NOQUEUE" else { return nil }
-            return .received(queueID: qid, sender: nil, bytes: nil)
+        let postfix = ByteSearch.first("postfix", in: l, all) != nil
+        if !postfix, let r = ByteSearch.first(" rejected ", in: l, all) {
+            // Exim: "H=... rejected RCPT <a@b>: relay not permitted", "rejected EHLO from ...: syntactically invalid".
+            let at = r + 10
+            var stageEnd = at
+            while stageEnd < l.count, l[stageEnd] != ASCII.space, l[stageEnd] != ASCII.colon { stageEnd += 1 }
+            let reason = ByteSearch.first(": ", in: l, at..<l.count).map { ($0 + 2)..<l.count } ?? at..<l.count
+            return .reject(stage: text(at..<stageEnd), reason: normalised(text(reason)))
         }
-        if let r = s.firstRange(of: ": from=<"), s.contains(", nrcpt="), let end = s[r.upperBound...].firstIndex(of: ">") {
-            let qid = s[..<r.lowerBound].split(separator: " ").last.map(String.init) ?? ""
-            let sender = String(s[r.upperBound..<end])
-            let size = s.firstRange(of: ", size=").flatMap { Int(s[$0.upperBound...].prefix { $0.isNumber }) } ?? 0
-            return .queued(queueID: qid, sender: sender, bytes: size)
+        if postfix {
+            for (needle, level) in [(": warning: " as StaticString, "warning"), (": fatal: ", "fatal"), (": panic: ", "panic")] {
+                if let r = ByteSearch.first(needle, in: l, all) {
+                    return .problem(level: level, program: program(text(0..<r)),
+                                    text: normalised(text((r + needle.utf8CodeUnitCount)..<l.count)))
+                }
+            }
+            if ByteSearch.first("/smtpd[", in: l, all) != nil || ByteSearch.first("/pickup[", in: l, all) != nil,
+                let r = ByteSearch.first(": client=", in: l, all) ?? ByteSearch.first(": uid=", in: l, all)
+                    ?? ByteSearch.first(": sender=", in: l, all)
+            {
+                let qid = token(endingAt: r)
+                // A queue id, not "NOQUEUE" or a bare "connect from" line.
+                guard qid.utf8.count >= 5, qid.utf8.allSatisfy({ ASCII.isDigit($0) || ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7a }),
+                    qid != "NOQUEUE"
+                else { return nil }
+                return .received(queueID: qid, sender: nil, bytes: nil)
+            }
+            if let r = ByteSearch.first(": from=<", in: l, all), ByteSearch.first(", nrcpt=", in: l, all) != nil,
+                let close = ByteSearch.first(ASCII.greaterThan, in: l, (r + 8)..<l.count)
+            {
+                let size = ByteSearch.first(", size=", in: l, close..<l.count).flatMap { digits(after: $0 + 7) } ?? 0
+                return .queued(queueID: token(endingAt: r), sender: text((r + 8)..<close), bytes: size)
+            }
+            return nil
         }
-        if let r = s.firstRange(of: " <= ") {
+        if let r = ByteSearch.first(" <= ", in: l, all) {
             // Exim: "<= s@example.org H=... S=2112 ..." ("<= <>" for a bounce).
-            let rest = s[r.upperBound...]
-            let sender = String(rest.prefix { $0 != " " })
-            let size = rest.firstRange(of: " S=").flatMap { Int(rest[$0.upperBound...].prefix { $0.isNumber }) }
-            return .received(queueID: nil, sender: sender, bytes: size)
+            let at = r + 4
+            let end = ByteSearch.first(ASCII.space, in: l, at..<l.count) ?? l.count
+            let size = ByteSearch.first(" S=", in: l, end..<l.count).flatMap { digits(after: $0 + 3) }
+            return .received(queueID: nil, sender: text(at..<end), bytes: size)
         }
         return nil
     }
