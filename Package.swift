@@ -39,6 +39,6 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
         .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CInflate", "CZlib"], swiftSettings: strict),
-        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailIO", "BounceTailTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailIO", "BounceTailTestSupport", "CZlib"], swiftSettings: strict),
     ]
 )

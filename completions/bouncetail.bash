@@ -320,7 +320,7 @@ _bouncetail_report() {
     repeating_flags=()
     non_repeating_flags=(--quiet --count-sender-faults --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--format --timezone --year --max-line-bytes --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --top --state)
+    non_repeating_options=(--format --timezone --year --max-line-bytes --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --top --html --state)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -354,6 +354,9 @@ _bouncetail_report() {
         return
         ;;
     '--top')
+        return
+        ;;
+    '--html')
         return
         ;;
     '--state')

@@ -25,11 +25,15 @@ struct Report: ParsableCommand {
     @Option(help: "How many recipient domains (and addresses) to show.")
     var top: Int = 10
 
+    @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page (charts inline, nothing fetched).", valueName: "file"))
+    var html: String?
+
     @Option(help: ArgumentHelp("Report on a tracked state directory instead of logs: the list, the counters running, the deltas kept.", valueName: "dir"))
     var state: String?
 
     func validate() throws {
         if state != nil && !input.files.isEmpty { throw ValidationError("--state reports on the state alone: name no log files") }
+        if state != nil && html != nil { throw ValidationError("--html pictures logs; --state has no logs to picture") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
     }
 
@@ -57,6 +61,15 @@ struct Report: ParsableCommand {
                 onRejectedAtRCPT: { report.addRejectedAtRCPT($0) },
                 onServerLine: { report.add(serverLine: $0) },
                 onWarning: { printError("bouncetail: \($0)") })
+        }
+        if let html {
+            let page = ReportHTML.page(report, files: files.count, first: first, last: last, top: top)
+            do {
+                try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
+                printError("bouncetail: \(html): cannot write the HTML report: \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
         }
         let out = OutputStream()
         do {
@@ -88,7 +101,7 @@ struct Report: ParsableCommand {
         }
         let domains = r.topDomains(top)
         if !domains.isEmpty {
-            s += "\nHighest bounce rate by recipient domain (at least 5 final outcomes)\n"
+            s += "\nHighest bounce rate by recipient domain (recipient-side failures, at least 5 final outcomes)\n"
             for d in domains {
                 s += "  " + d.domain.padding(toLength: 30, withPad: " ", startingAt: 0)
                     + String(format: "%6.1f %%   %d of %d\n", 100 * d.bounceRate, d.counts.failed, d.counts.final)
@@ -119,6 +132,26 @@ struct Report: ParsableCommand {
         if !mailed.isEmpty {
             s += "  still mailed: " + mailed.prefix(top).map { "\($0.address) \($0.count)" }.joined(separator: ", ")
                 + (mailed.count > top ? ", ... (--json lists all)" : "") + "\n"
+        }
+        let relays = r.failuresByRelay(top)
+        if !relays.isEmpty {
+            s += "\nFailures by receiving provider and reason      failed  deferred   first text\n"
+            for f in relays {
+                s += "  " + String(f.provider.prefix(25)).padding(toLength: 26, withPad: " ", startingAt: 0) + f.reason.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(format: "%8d  %8d   ", f.failed, f.deferred) + String(f.example.prefix(90)) + "\n"
+            }
+        }
+        let slow = r.slowestDomains(top)
+        if !slow.isEmpty {
+            s += "\nSlowest recipient domains (delivered; delay from arrival, seconds)   deliveries   average       max\n"
+            for d in slow {
+                s += "  " + d.domain.padding(toLength: 60, withPad: " ", startingAt: 0) + String(format: "%12d  %8.1f  %8.1f\n", d.deliveries, d.average, d.max)
+            }
+        }
+        let recipients = r.topRecipients(top)
+        if !recipients.isEmpty {
+            s += "\nTop recipients by outcomes (failed of them)\n"
+            for x in recipients { s += String(format: "%8d  %8d  ", x.outcomes, x.failed) + x.address + "\n" }
         }
         if r.smtpRejects > 0 {
             s += "\nRejected at SMTP time (never queued), by stage and reason\n"
@@ -246,6 +279,13 @@ struct Report: ParsableCommand {
             },
             "rejected": ["sent_while_suppressed": r.sentWhileSuppressed, "refused_at_rcpt": r.rejectedAtRCPT],
             "received": ["messages": r.received, "bytes": r.receivedBytes],
+            "failures_by_relay": r.failuresByRelay(top).map {
+                ["provider": $0.provider, "reason": $0.reason.name, "failed": $0.failed, "deferred": $0.deferred, "example": $0.example] as [String: Any]
+            },
+            "delays": r.slowestDomains(top).map {
+                ["domain": $0.domain, "deliveries": $0.deliveries, "average_seconds": ($0.average * 10).rounded() / 10, "max_seconds": $0.max] as [String: Any]
+            },
+            "top_recipients": r.topRecipients(top).map { ["address": $0.address, "outcomes": $0.outcomes, "failed": $0.failed] as [String: Any] },
             "smtp_rejects": ["total": r.smtpRejects, "by_reason": BounceReport.top(r.rejectsByReason, Int.max).map { ["reason": $0.0, "count": $0.1] as [String: Any] }],
             "top_senders": r.topSenders(top).map { ["sender": $0.sender, "messages": $0.messages, "bytes": $0.bytes] as [String: Any] },
             "warnings": BounceReport.top(r.problems, Int.max).map { ["what": $0.0, "count": $0.1] as [String: Any] },

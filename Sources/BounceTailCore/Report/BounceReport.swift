@@ -70,6 +70,14 @@ public struct BounceReport {
     public private(set) var senders: [String: (messages: Int, bytes: Int)] = [:]
     /// warning/fatal/panic lines by level, program and text.
     public private(set) var problems: [String: Int] = [:]
+    /// Delivery delays per recipient domain (Postfix's delay=, Exim's QT= with +queue_time): deliveries, sum, max.
+    public private(set) var delays: [String: (count: Int, total: Double, max: Double)] = [:]
+    /// Every failure (final or deferred) by receiving provider and reason, with the first text.
+    private var failuresByProvider: [String: (provider: String, reason: BounceReason, failed: Int, deferred: Int, example: String)] = [:]
+    /// Final failures per UTC day and reason (for the picture of `report --html`).
+    public private(set) var failuresByDayAndReason: [Int64: [BounceReason: Int]] = [:]
+    /// Outcomes per recipient address (at most `maxSenders` addresses are kept).
+    public private(set) var recipientOutcomes: [String: (outcomes: Int, failed: Int)] = [:]
     /// Postfix queue ids received (cleanup) whose first qmgr line, with sender and size, is still to come.
     private var awaitingQmgr: Set<String> = []
     private static let maxSenders = 100_000
@@ -96,14 +104,37 @@ public struct BounceReport {
             recipientsSeen += 1
         }
         let domain = Self.domain(of: o.recipient, in: l)
-        domains[domain, default: Counts()].add(o.status, hard: hard)
+        let senderSide = o.classification.map { $0.fault == .sender || $0.fault == .message } ?? false
+        // The domain table is about the recipients' side: a refusal of our sending is not the domain's bounce
+        // rate (it is under sender-side problems, and must not read as "drop this domain").
+        if !senderSide { domains[domain, default: Counts()].add(o.status, hard: hard) }
+        let address = String(decoding: ByteKey.lowered(l, key), as: UTF8.self)
+        if recipientOutcomes[address] != nil || recipientOutcomes.count < Self.maxSenders {
+            recipientOutcomes[address, default: (0, 0)].outcomes += 1
+            if o.status.isFailure { recipientOutcomes[address, default: (0, 0)].failed += 1 }
+        }
+        if o.status == .delivered, let d = Self.delay(in: l) {
+            var e = delays[domain] ?? (0, 0, 0)
+            e.count += 1
+            e.total += d
+            e.max = Swift.max(e.max, d)
+            delays[domain] = e
+        }
         guard let c = o.classification else { return }
+        // Postfix writes relay=none when it found no host (DNS): the provider is then the recipient's domain.
+        let provider = o.relay.flatMap { r -> String? in let p = Self.provider(ofRelay: r, in: l); return p == "none" ? nil : p } ?? domain
+        let fk = provider + " " + c.reason.name
+        if o.status != .deferred { failuresByDayAndReason[day, default: [:]][c.reason, default: 0] += 1 }
+        if failuresByProvider[fk] == nil {
+            let text = o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? ""
+            failuresByProvider[fk] = (provider, c.reason, 0, 0, String(text.prefix(160)))
+        }
+        if o.status == .deferred { failuresByProvider[fk]!.deferred += 1 } else { failuresByProvider[fk]!.failed += 1 }
         var r = failuresByReason[c.reason] ?? (0, 0)
         if o.status == .deferred { r.deferred += 1 } else { r.failed += 1 }
         failuresByReason[c.reason] = r
-        if c.fault == .sender || c.fault == .message {
-            let provider = o.relay.map { Self.provider(ofRelay: $0, in: l) } ?? domain
-            let k = provider + " " + c.reason.name
+        if senderSide {
+            let k = fk
             if senderProblems[k] == nil {
                 let text = o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? ""
                 senderProblems[k] = SenderProblem(provider: provider, reason: c.reason, count: 0, example: String(text.prefix(160)))
@@ -149,6 +180,61 @@ public struct BounceReport {
     /// The first `n` of a count table, largest first.
     public static func top(_ d: [String: Int], _ n: Int) -> [(String, Int)] {
         d.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(n).map { ($0.key, $0.value) }
+    }
+
+    /// Postfix's `delay=1.2` or Exim's `QT=1m2s` in a delivery line, in seconds.
+    static func delay(in l: UnsafeBufferPointer<UInt8>) -> Double? {
+        let all = 0..<l.count
+        if let d = ByteSearch.first(", delay=", in: l, all) {
+            var i = d + 8
+            var whole = 0.0
+            var scale = 0.0
+            while i < l.count, ASCII.isDigit(l[i]) || l[i] == ASCII.dot {
+                if l[i] == ASCII.dot { scale = 1 } else {
+                    if scale > 0 { scale /= 10; whole += Double(l[i] - 0x30) * scale } else { whole = whole * 10 + Double(l[i] - 0x30) }
+                }
+                i += 1
+            }
+            return i > d + 8 ? whole : nil
+        }
+        guard let q = ByteSearch.first(" QT=", in: l, all) else { return nil }
+        var i = q + 4
+        var total = 0.0
+        var n = 0.0
+        while i < l.count, l[i] != ASCII.space {
+            let b = l[i]
+            if ASCII.isDigit(b) { n = n * 10 + Double(b - 0x30) } else {
+                switch b {
+                case UInt8(ascii: "w"): total += n * 604_800
+                case UInt8(ascii: "d"): total += n * 86400
+                case UInt8(ascii: "h"): total += n * 3600
+                case UInt8(ascii: "m"): total += n * 60
+                case UInt8(ascii: "s"): total += n
+                default: return nil
+                }
+                n = 0
+            }
+            i += 1
+        }
+        return total + n
+    }
+
+    /// Recipient domains by average delivery delay, slowest first (at least `minimum` deliveries).
+    public func slowestDomains(_ n: Int, minimum: Int = 1) -> [(domain: String, deliveries: Int, average: Double, max: Double)] {
+        delays.filter { $0.value.count >= minimum }.map { ($0.key, $0.value.count, $0.value.total / Double($0.value.count), $0.value.max) }
+            .sorted { ($0.2, $0.0) > ($1.2, $1.0) }.prefix(n).map { $0 }
+    }
+
+    /// Failures (final and deferred) by receiving provider and reason, most first, with the first text.
+    public func failuresByRelay(_ n: Int) -> [(provider: String, reason: BounceReason, failed: Int, deferred: Int, example: String)] {
+        failuresByProvider.values.sorted { ($0.failed + $0.deferred, $1.provider) > ($1.failed + $1.deferred, $0.provider) }
+            .prefix(n).map { $0 }
+    }
+
+    /// Recipients by outcomes, most first.
+    public func topRecipients(_ n: Int) -> [(address: String, outcomes: Int, failed: Int)] {
+        recipientOutcomes.sorted { ($0.value.outcomes, $1.key) > ($1.value.outcomes, $0.key) }.prefix(n)
+            .map { ($0.key, $0.value.outcomes, $0.value.failed) }
     }
 
     /// Senders by messages received, most first.

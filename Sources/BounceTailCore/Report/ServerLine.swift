@@ -57,14 +57,21 @@ public enum ServerLine {
             let stage = at..<(ByteSearch.first(ASCII.space, in: l, at..<l.count) ?? l.count)
             var start = ByteSearch.first("]: ", in: l, at..<l.count).map { $0 + 3 } ?? stage.upperBound
             if start > l.count { start = l.count }
+            // The reason ends where Postfix's "; from=<...> to=<...> proto=... helo=<...>" begins; a reason may
+            // hold a semicolon itself ("Service unavailable; Client host [ip] blocked using zen.spamhaus.org").
             var end = l.count
-            if let semi = ByteSearch.first(UInt8(ascii: ";"), in: l, start..<l.count) {
-                // "Service unavailable; Client host [ip] blocked using zen.spamhaus.org; from=..." keeps its cause.
-                if ByteSearch.hasPrefix(" from=", in: l, at: semi + 1, end: l.count) {
+            var from = start
+            while let semi = ByteSearch.first(UInt8(ascii: ";"), in: l, from..<l.count) {
+                var k = semi + 1
+                while k < l.count, l[k] == ASCII.space { k += 1 }
+                var w = k
+                while w < l.count, (l[w] | 0x20) >= 0x61 && (l[w] | 0x20) <= 0x7a || l[w] == ASCII.dash || l[w] == UInt8(ascii: "_") { w += 1 }
+                // "key=" fields, or a URL (it differs per client): not part of the reason.
+                if w > k, w < l.count, l[w] == ASCII.equals || ByteSearch.hasPrefix("http", in: l, at: k, end: l.count) {
                     end = semi
-                } else {
-                    end = ByteSearch.first(UInt8(ascii: ";"), in: l, (semi + 1)..<l.count) ?? l.count
+                    break
                 }
+                from = semi + 1
             }
             return .reject(stage: text(stage), reason: normalised(String(withoutReplyCodes(Substring(text(start..<end))))))
         }
