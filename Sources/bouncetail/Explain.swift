@@ -122,7 +122,16 @@ struct Explain: ParsableCommand {
                 j.raw(",")
                 j.string(k.replacingOccurrences(of: " ", with: "_"))
                 j.raw(":")
-                if v == "-" { j.null() } else if k == "reply code", let n = Int(v) { j.int(n) } else { j.string(v) }
+                if v == "-" {
+                    j.null()
+                } else if k == "reply code", let n = Int(v) {
+                    j.int(n)
+                } else if k == "status", v.hasSuffix(" (assumed)") {
+                    j.string(String(v.dropLast(10)))
+                    j.raw(",\"status_assumed\":true")
+                } else {
+                    j.string(v)
+                }
             }
             j.raw("}")
             print(String(decoding: j.bytes, as: UTF8.self))

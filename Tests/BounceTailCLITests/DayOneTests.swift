@@ -151,6 +151,17 @@ import Testing
         #expect(try run(["help", "list"]).status == 0)
     }
 
+    @Test func explainJSONCarriesWhatItsTextShows() throws {
+        let bare = try run(["explain", "--json", "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(bare.stdout.utf8)) as? [String: Any])
+        #expect(o["status"] as? String == "bounced" && o["status_assumed"] as? Bool == true && o["dsn"] as? String == "5.1.1"
+                && o["reply_code"] as? Int == 550 && o["reason"] as? String == "userunknown", "\(o)")
+        let line = try run(["explain", "--json", "--line", "Nov  3 10:00:01 mx postfix/smtp[1]: 4Xy1Z2abcD: to=<a@b.example>, relay=gmail-smtp-in.l.google.com[192.0.2.1]:25, dsn=4.7.0, status=deferred (host gmail-smtp-in.l.google.com[192.0.2.1] said: 421 4.7.0 Try again later, closing connection. (in reply to EHLO command))"])
+        let p = try #require(try JSONSerialization.jsonObject(with: Data(line.stdout.utf8)) as? [String: Any])
+        #expect(p["status"] as? String == "deferred" && p["status_assumed"] == nil && p["provider"] as? String == "Google"
+                && p["stage"] as? String == "HELO/EHLO" && p["reason"] as? String == "blocked", "\(p)")
+    }
+
     @Test func helpShowsDurationsAsTheyAreWritten() throws {
         let t = try run(["track", "--help"]).stdout
         #expect(t.contains("(default: 7d)") && t.contains("(default: 10d)"), "\(t)")
