@@ -223,6 +223,8 @@ struct Report: ParsableCommand {
                 recent.append(String(decoding: json, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let total = sum.suppressed.reduce(0) { $0 + $1.count }
+            let refused = try RefusalLog.read(stateDirectory: dir)
+            let refusals = refused.reduce(0) { $0 + $1.count }
             let out = OutputStream()
             if json {
                 let object: [String: Any] = [
@@ -232,6 +234,8 @@ struct Report: ParsableCommand {
                     "counting": ["recipients": sum.counting.recipients, "with_hard": sum.counting.hard, "with_soft": sum.counting.soft],
                     "last_seq": sum.lastSeq, "deltas_kept": sum.deltasKept, "commands_queued": sum.commandsQueued,
                     "recent_deltas": recent.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) },
+                    "refused_at_rcpt": ["total": refusals, "addresses": refused.count,
+                                        "top": refused.prefix(top).map { ["address": $0.address, "reason": $0.reason, "count": $0.count, "last": $0.last] as [String: Any] }],
                 ]
                 let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
                 try out.write(Array(data) + [ASCII.newline])
@@ -246,6 +250,8 @@ struct Report: ParsableCommand {
                     s += "  " + e.why.padding(toLength: 10, withPad: " ", startingAt: 0) + e.reason.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%8d\n", e.count)
                 }
             }
+            s += "\nRefused at RCPT by bouncetail serve (aim: none mailed at all): \(refusals) refusals of \(refused.count) addresses\n"
+            for r in refused.prefix(top) { s += String(format: "%8d  ", r.count) + r.address + " (" + r.reason + "), last " + r.last + "\n" }
             if !recent.isEmpty {
                 s += "\nLatest deltas\n" + recent.map { "  " + $0 + "\n" }.joined()
             }

@@ -182,7 +182,11 @@ struct List: ParsableCommand {
     @Option(help: "Output format: jsonl, csv, postfix (check_recipient_access table) or exim (lsearch file).")
     var format: ListFormat = .jsonl
 
+    @Flag(help: "List the refusals of bouncetail serve instead (per address and reason, most first; jsonl or csv).")
+    var rejected = false
+
     func run() throws {
+        if rejected { return try listRejected() }
         try runReportingErrors {
             let store = try SQLiteStateStore(directory: state, access: .read)
             let out = OutputStream()
@@ -198,6 +202,37 @@ struct List: ParsableCommand {
                     j.bytes.removeAll(keepingCapacity: true)
                 }
             }
+            out.buffer = j.bytes
+            try out.flush()
+        }
+    }
+
+    private func listRejected() throws {
+        guard format == .jsonl || format == .csv else { throw ValidationError("--rejected lists as jsonl or csv") }
+        try runReportingErrors {
+            _ = try SQLiteStateStore(directory: state, access: .read)  // a state directory, not a typo
+            let rows = try RefusalLog.read(stateDirectory: state)
+            var j = JSONBuffer()
+            if format == .csv { j.raw("recipient,reason,count,first,last\n") }
+            for r in rows {
+                if format == .csv {
+                    j.bytes += Array([r.address, r.reason, "\(r.count)", r.first, r.last].map(SuppressionListFormat.csvField).joined(separator: ",").utf8)
+                    j.byte(ASCII.newline)
+                } else {
+                    j.raw("{\"type\":\"refusal\",\"recipient\":")
+                    j.string(r.address)
+                    j.raw(",\"reason\":")
+                    j.string(r.reason)
+                    j.raw(",\"count\":")
+                    j.int(r.count)
+                    j.raw(",\"first\":")
+                    j.string(r.first)
+                    j.raw(",\"last\":")
+                    j.string(r.last)
+                    j.raw("}\n")
+                }
+            }
+            let out = OutputStream()
             out.buffer = j.bytes
             try out.flush()
         }

@@ -610,6 +610,55 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    // MARK: - For the policy service
+
+    /// The suppressed addresses, their reason and whether the suppression is soft (why = soft).
+    public func forEachSuppressedReasonAndWhy(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Bool) throws -> Void) throws {
+        do {
+            let s = try db.statement("SELECT address, COALESCE(suppress_reason, last_reason, 'manual'), suppress_why = 'soft' FROM recipients INDEXED BY recipients_suppressed WHERE suppressed = 1")
+            defer { s.reset() }
+            while try s.step() { try body(s.bytes(0), s.bytes(1), s.int(2) == 1) }
+        } catch let e as DatabaseError {
+            throw Self.stateError(e)
+        }
+    }
+
+    /// The addresses the deltas after `seq` changed, with their seq, oldest first; nil when deltas after `seq`
+    /// are no longer all kept (the caller reloads the whole list).
+    public func changedAddresses(after seq: UInt64, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        do {
+            if seq > 0 {
+                let oldest = try db.integer("SELECT MIN(seq) FROM deltas") ?? 0
+                let last = try metaValue("last_seq") ?? 0
+                if last > Int64(clamping: seq), oldest > Int64(clamping: seq) + 1 { return false }
+            }
+            let s = try db.statement("SELECT seq, recipient FROM deltas WHERE seq > ? ORDER BY seq")
+            defer { s.reset() }
+            s.bind(1, Int64(clamping: seq))
+            while try s.step() { try body(UInt64(max(0, s.int(0))), s.bytes(1)) }
+            return true
+        } catch let e as DatabaseError {
+            throw Self.stateError(e)
+        }
+    }
+
+    /// Whether `address` (lower-cased) is suppressed now: its reason and whether it is soft.
+    public func suppressionReasonAndWhy(_ address: UnsafeBufferPointer<UInt8>) throws -> ([UInt8], Bool)? {
+        do {
+            let s = try db.statement("SELECT COALESCE(suppress_reason, last_reason, 'manual'), suppress_why = 'soft' FROM recipients WHERE address = ? AND suppressed = 1")
+            defer { s.reset() }
+            s.bind(1, text: address)
+            return try s.step() ? (s.array(0), s.int(1) == 1) : nil
+        } catch let e as DatabaseError {
+            throw Self.stateError(e)
+        }
+    }
+
+    /// The last seq committed.
+    public func lastSeq() throws -> UInt64 {
+        do { return UInt64(max(0, try metaValue("last_seq") ?? 0)) } catch let e as DatabaseError { throw Self.stateError(e) }
+    }
+
     /// What `report --state` shows: the list by why and reason, the addresses with counters running, the
     /// deltas kept and the commands still queued.
     public struct Summary {
