@@ -49,6 +49,12 @@ struct Serve: ParsableCommand {
         signal(SIGINT) { _ in serveStopRequested = 1 }
         signal(SIGTERM) { _ in serveStopRequested = 1 }
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked (some process launchers do): we need them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         do {
             let server = try PolicyServer(stateDirectory: state, settings: settings)
             for spec in listen { try server.listen(spec) }

@@ -60,6 +60,12 @@ public final class PolicyServer {
         directory = stateDirectory
         self.settings = settings
         refusals = try RefusalLog(stateDirectory: stateDirectory)
+        // A missing state is a mistake in the command (the wrong directory): refused at start. A state that is
+        // there but cannot be read is answered fail-open or fail-closed until it can.
+        var st = stat()
+        guard lstat(stateDirectory + "/" + SQLiteStateStore.fileName, &st) == 0 else {
+            throw StateError(message: "\(stateDirectory): no state yet (track or follow writes it)")
+        }
         reload()
     }
 
