@@ -58,8 +58,8 @@ final class ServeProcess {
     let socketPath: String
     let stderr = Pipe()
 
-    init(state: String, dir: URL, extra: [String] = []) throws {
-        socketPath = dir.appendingPathComponent("policy.sock").path
+    init(state: String, dir: URL, extra: [String] = [], socket: URL? = nil) throws {
+        socketPath = (socket ?? dir.appendingPathComponent("policy.sock")).path
         process.executableURL = binary
         process.arguments = ["serve", "--state", state, "--listen", "unix:" + socketPath] + extra
         process.standardError = stderr

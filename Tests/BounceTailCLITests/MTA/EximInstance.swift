@@ -90,6 +90,9 @@ final class EximInstance: LoopbackMTA {
         acl_check_rcpt:
           deny    recipients = lsearch;\(dir.path)/bouncetail_suppressed
                   message    = 5.1.1 $recipient_data
+          deny    set acl_m_bt = ${readsocket{\(dir.path)/policy.sock}{$local_part@$domain\\n}{2s}{}{DUNNO}}
+                  condition  = ${if match{$acl_m_bt}{\\N^REJECT \\N}}
+                  message    = 5.1.1 ${sg{$acl_m_bt}{\\N^REJECT \\N}{}}
           accept  hosts = 127.0.0.1
 
         begin routers
@@ -131,6 +134,7 @@ final class EximInstance: LoopbackMTA {
 
     let listFormat = "exim"
     let refusalLogMarker = "rejected RCPT <unknown@example.net>"
+    var policySocket: URL { dir.appendingPathComponent("policy.sock") }
 
     /// lsearch files are read at each lookup: writing the file is enough.
     func installSuppressionList(_ text: String) throws {

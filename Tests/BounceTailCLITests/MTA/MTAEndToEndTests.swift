@@ -25,6 +25,29 @@ import Testing
         defer { mta.stop() }
         try checkScenario(mta, dir: dir, peer: peer, rotationNote: "rotated")
         try checkExportedList(mta, dir: dir)
+        try checkPolicyService(mta, dir: dir)
+    }
+
+    /// `bouncetail serve` asked by the MTA at RCPT: an address suppressed by hand a moment ago (not in the
+    /// exported table) is refused with its reason, another is not, and the refusal is counted.
+    func checkPolicyService(_ mta: LoopbackMTA, dir: URL) throws {
+        let state = dir.appendingPathComponent("follow-state").path
+        let server = try ServeProcess(state: state, dir: dir, socket: mta.policySocket)
+        defer { _ = server.stop() }
+        let suppressed = try runTool(binary.path, ["suppress", "--state", state, "--reason", "complaint", "asked-by-policy@example.net"], in: dir)
+        #expect(suppressed.status == 0, "\(suppressed.output)")
+        var replies: [String] = []
+        let refused = waitUntil(seconds: 5) {
+            replies = (try? smtpConversation(port: mta.smtpPort, [
+                "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<asked-by-policy@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
+            ])) ?? []
+            return replies.count == 6 && replies[3].hasPrefix("5")
+        }
+        #expect(refused && replies[3].contains("suppressed: complaint"), "\(replies)")
+        #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
+        let said = server.stop()
+        let rejected = try runTool(binary.path, ["list", "--state", state, "--rejected", "--format", "csv"], in: dir)
+        #expect(rejected.output.contains("asked-by-policy@example.net,complaint,"), "\(rejected.output) \(said)")
     }
 
     /// The exported list installed in the MTA (Postfix's check_recipient_access, Exim's RCPT ACL): a suppressed

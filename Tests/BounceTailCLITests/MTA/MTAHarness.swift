@@ -123,6 +123,8 @@ protocol LoopbackMTA: AnyObject {
     func installSuppressionList(_ text: String) throws
     /// What its log says when the list refuses a recipient.
     var refusalLogMarker: String { get }
+    /// Where it asks `bouncetail serve` at RCPT (no answer there: the mail goes on).
+    var policySocket: URL { get }
 }
 
 /// The recipients every round goes to; the peer answers each by its local part.

@@ -74,7 +74,7 @@ final class PostfixInstance: LoopbackMTA {
         smtp_connect_timeout = 5s
         biff = no
         mynetworks = 127.0.0.0/8
-        smtpd_recipient_restrictions = check_recipient_access hash:\(dir.path)/etc/bouncetail_suppressed, permit_mynetworks, reject_unauth_destination
+        smtpd_recipient_restrictions = check_recipient_access hash:\(dir.path)/etc/bouncetail_suppressed, check_policy_service { unix:\(dir.path)/policy.sock, default_action=DUNNO, try_limit=1 }, permit_mynetworks, reject_unauth_destination
 
         """
     }
@@ -120,6 +120,7 @@ final class PostfixInstance: LoopbackMTA {
 
     let listFormat = "postfix"
     let refusalLogMarker = "NOQUEUE: reject: RCPT from"
+    var policySocket: URL { dir.appendingPathComponent("policy.sock") }
 
     func installSuppressionList(_ text: String) throws {
         try text.write(to: suppressedTable, atomically: true, encoding: .utf8)
