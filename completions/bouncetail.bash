@@ -173,13 +173,13 @@ _bouncetail() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|track|follow|report|suppress|unsuppress|list|deltas|check|explain|help)
+    scan|track|follow|report|suppress|unsuppress|list|deltas|check|explain|serve|help)
         # Offer subcommand argument completions
         "_bouncetail_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress list deltas check explain help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress list deltas check explain serve help' -- "${cur}"))
         ;;
     esac
 }
@@ -418,7 +418,7 @@ _bouncetail_unsuppress() {
 
 _bouncetail_list() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--rejected --version -h --help)
     repeating_options=()
     non_repeating_options=(--state --format)
     __bouncetail_offer_flags_options 0
@@ -484,6 +484,27 @@ _bouncetail_explain() {
         return
         ;;
     '--relay')
+        return
+        ;;
+    esac
+}
+
+_bouncetail_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--fail-closed --version -h --help)
+    repeating_options=(--listen)
+    non_repeating_options=(--state --soft)
+    __bouncetail_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--soft')
         return
         ;;
     esac

@@ -14,7 +14,7 @@ struct BounceTailBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bouncetail-bench",
         abstract: "Generate realistic mail logs, or time zlib's inflate alone, for the speed benchmark.",
-        subcommands: [Generate.self, Distinct.self, Inflate.self])
+        subcommands: [Generate.self, Distinct.self, Inflate.self, PolicyLoad.self])
 }
 
 /// For Benchmarks/state-scale.sh: one hard bounce to each of N distinct recipients, so a state holds N records.
