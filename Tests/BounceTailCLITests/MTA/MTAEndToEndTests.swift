@@ -28,26 +28,42 @@ import Testing
         try checkPolicyService(mta, dir: dir)
     }
 
-    /// `bouncetail serve` asked by the MTA at RCPT: an address suppressed by hand a moment ago (not in the
-    /// exported table) is refused with its reason, another is not, and the refusal is counted.
+    /// `bouncetail serve` asked by the MTA at RCPT, with the exported table emptied: the address the bounces of
+    /// round one suppressed is refused without any export or reload, so is one suppressed by hand a moment ago;
+    /// after the service is killed and started again, an unsuppressed address is accepted again; the
+    /// refusals are counted and shown by `report --state`.
     func checkPolicyService(_ mta: LoopbackMTA, dir: URL) throws {
         let state = dir.appendingPathComponent("follow-state").path
-        let server = try ServeProcess(state: state, dir: dir, socket: mta.policySocket)
-        defer { _ = server.stop() }
+        try mta.installSuppressionList("")
+        var server = try ServeProcess(state: state, dir: dir, socket: mta.policySocket)
         let suppressed = try runTool(binary.path, ["suppress", "--state", state, "--reason", "complaint", "asked-by-policy@example.net"], in: dir)
         #expect(suppressed.status == 0, "\(suppressed.output)")
+        func ask(_ rcpts: [String]) -> [String] {
+            (try? smtpConversation(port: mta.smtpPort, ["EHLO app.sender.test", "MAIL FROM:<sender@sender.test>"] + rcpts.map { "RCPT TO:<\($0)>" } + ["QUIT"])) ?? []
+        }
         var replies: [String] = []
         let refused = waitUntil(seconds: 5) {
-            replies = (try? smtpConversation(port: mta.smtpPort, [
-                "EHLO app.sender.test", "MAIL FROM:<sender@sender.test>", "RCPT TO:<asked-by-policy@example.net>", "RCPT TO:<ok@example.net>", "QUIT",
-            ])) ?? []
-            return replies.count == 6 && replies[3].hasPrefix("5")
+            replies = ask(["unknown@example.net", "asked-by-policy@example.net", "ok@example.net"])
+            return replies.count == 7 && replies[3].hasPrefix("5") && replies[4].hasPrefix("5")
         }
-        #expect(refused && replies[3].contains("suppressed: complaint"), "\(replies)")
-        #expect(replies.count == 6 && replies[4].hasPrefix("250"), "\(replies)")
+        #expect(refused && replies[3].contains("suppressed: userunknown") && replies[4].contains("suppressed: complaint"), "\(replies)")
+        #expect(replies.count == 7 && replies[5].hasPrefix("250"), "\(replies)")
+        // Killed (no goodbye), unsuppressed meanwhile, started again.
+        kill(server.process.processIdentifier, SIGKILL)
+        _ = server.stop()
+        #expect(try runTool(binary.path, ["unsuppress", "--state", state, "unknown@example.net"], in: dir).status == 0)
+        server = try ServeProcess(state: state, dir: dir, socket: mta.policySocket)
+        let accepted = waitUntil(seconds: 5) {
+            replies = ask(["unknown@example.net", "asked-by-policy@example.net"])
+            return replies.count == 6 && replies[3].hasPrefix("250") && replies[4].hasPrefix("5")
+        }
+        #expect(accepted, "\(replies)")
         let said = server.stop()
         let rejected = try runTool(binary.path, ["list", "--state", state, "--rejected", "--format", "csv"], in: dir)
         #expect(rejected.output.contains("asked-by-policy@example.net,complaint,"), "\(rejected.output) \(said)")
+        let report = try runTool(binary.path, ["report", "--state", state], in: dir)
+        #expect(report.output.contains("Refused at RCPT by bouncetail serve") && report.output.contains("asked-by-policy@example.net (complaint)"),
+                "\(report.output)")
     }
 
     /// The exported list installed in the MTA (Postfix's check_recipient_access, Exim's RCPT ACL): a suppressed
