@@ -7,9 +7,6 @@ import Foundation
 import Glibc
 #endif
 
-/// Set by SIGINT/SIGTERM; read by the follow loop.
-nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
-
 struct Follow: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow live mail logs through rotation and keep the suppression list current.",
@@ -48,11 +45,7 @@ struct Follow: ParsableCommand {
     @Option(help: "Log format: auto, postfix or exim.")
     var format: LogFormat = .auto
 
-    @Option(help: "Year of the first legacy syslog stamp (default: from the file's modification time).")
-    var year: Int?
-
-    @Option(help: "Longest line read; longer lines are skipped with a warning.")
-    var maxLineBytes: Int = 64 * 1024
+    @OptionGroup var lines: LineOptions
 
     @Flag(help: "No routine notes on stderr (following, rotated); warnings and errors are still printed.")
     var quiet = false
@@ -66,9 +59,6 @@ struct Follow: ParsableCommand {
         guard Self.seconds(pollInterval) != nil else { throw ValidationError("--poll-interval: a duration such as 250ms") }
         guard SystemZone.named(timezone) != nil else { throw ValidationError("unknown time zone '\(timezone ?? "")'") }
         guard !files.isEmpty else { throw ValidationError("name at least one file to follow") }
-        if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
-        if maxLineBytes > 1 << 30 { throw ValidationError("--max-line-bytes must be at most 1073741824 (1 GiB)") }
-        if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
     }
 
     static func seconds(_ text: String) -> Double? {
@@ -81,8 +71,7 @@ struct Follow: ParsableCommand {
         var settings = TrackSettings()
         settings.scan.format = format
         settings.scan.zone = SystemZone.named(timezone) ?? FixedZone.utc
-        settings.scan.fixedYear = year
-        settings.scan.maxLineBytes = maxLineBytes
+        lines.apply(to: &settings.scan)
         settings.policy = policy.policy
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
         output.apply(to: &settings)
@@ -92,18 +81,11 @@ struct Follow: ParsableCommand {
         f.pollIntervalSeconds = Self.seconds(pollInterval)!
         if verbose { f.rateReportSeconds = 10 }
         f.quiet = quiet
-        signal(SIGINT) { _ in stopRequested = 1 }
-        signal(SIGTERM) { _ in stopRequested = 1 }
-        // A parent may have started us with these blocked (some process launchers do): we need them.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigprocmask(SIG_UNBLOCK, &set, nil)
+        StopSignals.install()
         try runReportingErrors {
             let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
             try tracker.follow(
-                paths: files, settings: f, shouldStop: { stopRequested != 0 },
+                paths: files, settings: f, shouldStop: { StopSignals.requested },
                 status: { printError("bouncetail: \($0)") })
         }
     }

@@ -3,6 +3,26 @@ import Foundation
 import BounceTailCore
 import BounceTailIO
 
+/// How log lines are read: the year of legacy stamps and the longest line (scan, track, report, follow).
+struct LineOptions: ParsableArguments {
+    @Option(help: "Year of the first legacy syslog stamp (default: from the file's modification time).")
+    var year: Int?
+
+    @Option(help: "Longest line read; longer lines are skipped with a warning.")
+    var maxLineBytes: Int = 64 * 1024
+
+    func validate() throws {
+        if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
+        if maxLineBytes > 1 << 30 { throw ValidationError("--max-line-bytes must be at most 1073741824 (1 GiB)") }
+        if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
+    }
+
+    func apply(to s: inout ScanSettings) {
+        s.fixedYear = year
+        s.maxLineBytes = maxLineBytes
+    }
+}
+
 /// Options of every command that reads logs.
 struct InputOptions: ParsableArguments {
     @Option(help: "Log format: auto (detected per file), postfix or exim.")
@@ -13,11 +33,7 @@ struct InputOptions: ParsableArguments {
         valueName: "zone"))
     var timezone: String?
 
-    @Option(help: "Year of the first legacy syslog stamp (default: from the file's modification time).")
-    var year: Int?
-
-    @Option(help: "Longest line read; longer lines are skipped with a warning.")
-    var maxLineBytes: Int = 64 * 1024
+    @OptionGroup var lines: LineOptions
 
     @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal).")
     var quiet = false
@@ -29,17 +45,13 @@ struct InputOptions: ParsableArguments {
         if SystemZone.named(timezone) == nil {
             throw ValidationError("unknown time zone '\(timezone ?? "")' (use an IANA name, UTC, or +hh:mm)")
         }
-        if maxLineBytes < 256 { throw ValidationError("--max-line-bytes must be at least 256") }
-        if maxLineBytes > 1 << 30 { throw ValidationError("--max-line-bytes must be at most 1073741824 (1 GiB)") }
-        if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
     }
 
     func settings() -> ScanSettings {
         var s = ScanSettings()
         s.format = format
         s.zone = SystemZone.named(timezone) ?? FixedZone.utc
-        s.fixedYear = year
-        s.maxLineBytes = maxLineBytes
+        lines.apply(to: &s)
         return s
     }
 

@@ -7,8 +7,6 @@ import Foundation
 import Glibc
 #endif
 
-nonisolated(unsafe) private var serveStopRequested: sig_atomic_t = 0
-
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer the MTA at RCPT time from the suppression list: Postfix's policy service, Exim's readsocket.",
@@ -46,26 +44,13 @@ struct Serve: ParsableCommand {
         var settings = PolicySettings()
         settings.soft = PolicySettings.SoftAnswer(rawValue: soft)!
         settings.failClosed = failClosed
-        signal(SIGINT) { _ in serveStopRequested = 1 }
-        signal(SIGTERM) { _ in serveStopRequested = 1 }
+        StopSignals.install()
         signal(SIGPIPE, SIG_IGN)
-        // A parent may have started us with these blocked (some process launchers do): we need them.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigprocmask(SIG_UNBLOCK, &set, nil)
-        do {
+        try runReportingErrors {
             let server = try PolicyServer(stateDirectory: state, settings: settings)
             for spec in listen { try server.listen(spec) }
             printError("bouncetail: serve: answering on \(listen.joined(separator: ", ")) from \(state)")
-            server.run { serveStopRequested != 0 }
-        } catch let e as ServeError {
-            printError("bouncetail: serve: \(e)")
-            throw ExitCode(1)
-        } catch let e as StateError {
-            printError("bouncetail: serve: \(e)")
-            throw ExitCode(1)
+            server.run { StopSignals.requested }
         }
     }
 }

@@ -87,6 +87,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let e as OutputError {
         printError("bouncetail: \(e)")
         throw ExitCode(1)
+    } catch let e as ServeError {
+        printError("bouncetail: serve: \(e)")
+        throw ExitCode(1)
     }
 }
 
