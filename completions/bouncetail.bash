@@ -261,7 +261,7 @@ _bouncetail_track() {
 _bouncetail_follow() {
     repeating_flags=()
     non_repeating_flags=(--verbose --continue-seq --count-sender-faults --quiet --version -h --help)
-    repeating_options=()
+    repeating_options=(--serve)
     non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes)
     __bouncetail_offer_flags_options -1
 
@@ -311,6 +311,9 @@ _bouncetail_follow() {
         return
         ;;
     '--max-line-bytes')
+        return
+        ;;
+    '--serve')
         return
         ;;
     esac

@@ -47,6 +47,9 @@ struct Follow: ParsableCommand {
 
     @OptionGroup var lines: LineOptions
 
+    @Option(help: ArgumentHelp("Also answer the MTA at RCPT, as bouncetail serve does, on unix:PATH or inet:HOST:PORT (repeatable).", valueName: "spec"))
+    var serve: [String] = []
+
     @Flag(help: "No routine notes on stderr (following, rotated); warnings and errors are still printed.")
     var quiet = false
 
@@ -84,6 +87,25 @@ struct Follow: ParsableCommand {
         StopSignals.install()
         try runReportingErrors {
             let tracker = try Tracker(stateDirectory: state, settings: settings, deltasPath: deltas)
+            // One unit does both: the policy service reads the state this follower commits, on a thread of its own.
+            let service = try serve.isEmpty ? nil : PolicyServer(stateDirectory: state, settings: PolicySettings())
+            let served = DispatchSemaphore(value: 0)
+            let stopService = StopFlag()
+            if let service {
+                for spec in serve { try service.listen(spec) }
+                signal(SIGPIPE, SIG_IGN)
+                Thread {
+                    service.run { StopSignals.requested || stopService.value }
+                    served.signal()
+                }.start()
+                printError("bouncetail: serve: answering on \(serve.joined(separator: ", ")) from \(state)")
+            }
+            defer {
+                if service != nil {
+                    stopService.value = true
+                    served.wait()
+                }
+            }
             try tracker.follow(
                 paths: files, settings: f, shouldStop: { StopSignals.requested },
                 status: { printError("bouncetail: \($0)") })

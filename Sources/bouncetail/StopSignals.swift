@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,4 +21,14 @@ enum StopSignals {
     }
 
     static var requested: Bool { stopRequested != 0 }
+}
+
+/// A flag one thread sets and another reads.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return set }
+        set { lock.lock(); set = newValue; lock.unlock() }
+    }
 }

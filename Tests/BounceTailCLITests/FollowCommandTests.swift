@@ -18,7 +18,7 @@ final class FollowHarness {
     var process: Process?
     var written = ""  // every complete line, in the order written
     var next = 0
-    let options = ["--hard-limit", "2", "--suppress-for", "1d", "--timezone", "UTC", "--rotate-wait", "300ms",
+    var options = ["--hard-limit", "2", "--suppress-for", "1d", "--timezone", "UTC", "--rotate-wait", "300ms",
                    "--poll-interval", "20ms"]
 
     init() throws { dir = try temporaryDirectory() }
@@ -105,6 +105,26 @@ final class FollowHarness {
 }
 
 @Suite(.serialized) struct FollowCommandTests {
+    /// `follow --serve`: one process follows the log and answers the MTA; a suppression a line of the log
+    /// makes is answered at RCPT within a second or two, and SIGTERM stops both.
+    @Test func followAlsoServesThePolicyService() throws {
+        let h = try FollowHarness()
+        let socket = h.dir.appendingPathComponent("policy.sock").path
+        h.options += ["--serve", "unix:" + socket]
+        try h.write(1)  // u0 bounces once: not yet suppressed (hard limit 2)
+        try h.start()
+        _ = waitUntil(seconds: 5) { (try? PolicyClient(socket)) != nil }
+        let c = try PolicyClient(socket)
+        #expect(c.postfix(["recipient=u0@example.net"]) == "action=DUNNO\n\n")
+        try h.write(9)  // u0 bounces again (line 10): suppressed
+        let start = Date()
+        let refused = waitUntil(seconds: 5) { c.postfix(["recipient=u0@example.net"]).hasPrefix("action=REJECT 5.1.1 suppressed: userunknown") }
+        #expect(refused, "\((try? String(contentsOf: h.dir.appendingPathComponent("follow.err"), encoding: .utf8)) ?? "")")
+        #expect(Date().timeIntervalSince(start) < 2.5)
+        h.stop()
+        #expect((try? PolicyClient(socket)) == nil, "the service stopped with follow")
+    }
+
     @Test func renameRotationWithLateWritesToTheOldFile() throws {
         let h = try FollowHarness()
         try h.write(30)

@@ -28,7 +28,7 @@ public struct PolicySettings: Sendable {
 /// holds the others up. The list is in memory (`SuppressedSet`), looked up on the request's bytes; each
 /// answer is prepared once per reason. The state is read, never written: new commits are found by SQLite's
 /// data_version and applied from the deltas table (the whole list again when deltas were dropped).
-public final class PolicyServer {
+public final class PolicyServer: @unchecked Sendable {  // used by one thread at a time (handed to its own)
     public static let maxRequestBytes = 64 * 1024
 
     private let directory: String
