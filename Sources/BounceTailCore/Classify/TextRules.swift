@@ -228,6 +228,9 @@ enum TextRules {
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
             "unverified address", "mailbox has been closed",
+            // A bare "Address rejected." (Gmail's relayed 5.1.0, Exchange's sid=... replies): the address, not the
+            // sender ("Sender address rejected" and "Recipient address rejected: <cause>" are read before).
+            "address rejected.", "1 address rejected ",
         ])
         // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
         // end stays `mailboxfull`, and before the network and system reasons that kept failing.
