@@ -9,6 +9,8 @@ struct AddressInput {
         let address: String
         /// Where it came from, for messages: `argument 2`, `list.csv:14`.
         let origin: String
+        /// When it happened, from a JSON Lines event (`{"type":"activity","recipient":...,"time":...}`).
+        var time: Instant? = nil
     }
 
     var entries: [Entry] = []
@@ -38,10 +40,10 @@ struct AddressInput {
         return input
     }
 
-    private mutating func add(_ raw: String, origin: String) {
+    private mutating func add(_ raw: String, origin: String, time: Instant? = nil) {
         var a = raw.trimmingCharacters(in: .whitespaces)
         if a.hasPrefix("<"), a.hasSuffix(">"), a.count >= 2 { a = String(a.dropFirst().dropLast()) }
-        let entry = Entry(address: a, origin: origin)
+        let entry = Entry(address: a, origin: origin, time: time)
         let bytes = Array(a.utf8)
         if let p = AddressSyntax.problem(bytes) {
             refused.append((entry, p.text))
@@ -62,6 +64,30 @@ struct AddressInput {
             let trimmed = l.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let origin = "\(name):\(lineNumber)"
+            if trimmed.hasPrefix("{") {
+                // A JSON Lines event from an application: {"type":"activity","recipient":"a@b","time":"RFC 3339"}.
+                guard let o = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+                    let r = o["recipient"] as? String
+                else {
+                    refused.append((Entry(address: trimmed, origin: origin), "not a JSON object with a recipient"))
+                    continue
+                }
+                if let type = o["type"] as? String, type != "activity" {
+                    refused.append((Entry(address: r, origin: origin), "a \(type) event, not activity"))
+                    continue
+                }
+                var time: Instant? = nil
+                if let t = o["time"] as? String {
+                    guard let parsed = Instant(rfc3339: t) else {
+                        refused.append((Entry(address: r, origin: origin), "time \(t) is not RFC 3339"))
+                        continue
+                    }
+                    time = parsed
+                }
+                add(r, origin: origin, time: time)
+                sawData = true
+                continue
+            }
             // A line that is an address as it stands (a quoted local part may hold commas) is taken whole.
             if column == nil, AddressSyntax.problem(Array(trimmed.utf8)) == nil {
                 add(trimmed, origin: origin)

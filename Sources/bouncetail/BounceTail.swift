@@ -12,7 +12,7 @@ struct BounceTail: ParsableCommand {
             Shell completions: bouncetail --generate-completion-script bash|zsh|fish (also in completions/).
             """,
         version: "0.1.0",
-        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, List.self, Deltas.self, Check.self, Explain.self, Serve.self])
+        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, Activity.self, Reset.self, List.self, Deltas.self, Check.self, Explain.self, Serve.self])
 
     /// An unknown command word gets its own message (the parser would call it "unexpected arguments").
     static func main() {

@@ -52,7 +52,9 @@ struct AddressOptions: ParsableArguments {
     }
 
     /// The valid addresses; the refused ones are named on stderr, and unless --skip-invalid nothing is done.
-    func read(suppressing: Bool) throws -> [String] {
+    func read(suppressing: Bool) throws -> [String] { try readEntries(suppressing: suppressing).map(\.address) }
+
+    func readEntries(suppressing: Bool) throws -> [AddressInput.Entry] {
         var input = try AddressInput.read(arguments: addresses, files: files, column: column)
         if suppressing {
             // postmaster must be accepted (RFC 5321) and abuse reachable (RFC 2142): never suppressed.
@@ -70,7 +72,7 @@ struct AddressOptions: ParsableArguments {
             printError("bouncetail: no addresses to change")
             throw ExitCode(1)
         }
-        return input.entries.map(\.address)
+        return input.entries
     }
 }
 
@@ -83,15 +85,18 @@ func checkedReason(_ reason: String) throws -> String {
     return r
 }
 
-func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ addresses: [String], reason: String?) throws {
+func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ addresses: [String], reason: String?,
+                  times: [Instant]? = nil) throws {
     let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
+    let times = times ?? Array(repeating: now, count: addresses.count)
     try runReportingErrors {
         do {
             let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas)
-            if action == .suppress {
-                try tracker.suppress(addresses, reason: reason ?? "manual", at: now)
-            } else {
-                try tracker.unsuppress(addresses, at: now)
+            switch action {
+            case .suppress: try tracker.suppress(addresses, reason: reason ?? "manual", at: now)
+            case .unsuppress: try tracker.unsuppress(addresses, at: now)
+            case .activity: try tracker.activity(Array(zip(addresses, times)).map { (address: $0.0, time: $0.1) }, liftsSoft: reason != "lifts none")
+            case .reset: try tracker.reset(addresses)
             }
             try tracker.finish()
             return
@@ -99,7 +104,7 @@ func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ add
             // A writer runs (follow, most likely): queue the change for it.
         }
         let store = try SQLiteStateStore(directory: options.state, access: .queue)
-        let ids = try store.enqueue(addresses.map { (action, $0, reason) }, at: now)
+        let ids = try store.enqueue(zip(addresses, times).map { (action, $0.0, reason, $0.1) })
         var applied: [Int64: (seq: UInt64?, note: String?)] = [:]
         let deadline = Date().addingTimeInterval(5)
         while applied.count < ids.count && Date() < deadline {
@@ -158,6 +163,55 @@ struct Unsuppress: ParsableCommand {
     @OptionGroup var input: AddressOptions
 
     func run() throws { try changeByHand(.unsuppress, options, try input.read(suppressing: false), reason: nil) }
+}
+
+struct Activity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record activity (an open, a click, a reply): the address is alive, its consecutive bounces start again.",
+        discussion: """
+            As marketing platforms count "consecutive bounces without recorded activity": the counters are reset \
+            as a delivery resets them, at the activity's own time (an activity older than the last bounce does not \
+            undo it). A soft suppression is lifted (a delta with "why":"activity") unless --activity-lifts none; a \
+            hard or manual one stays until a delivery or an unsuppress. Works beside a running follow.
+            Addresses as for suppress, or JSON Lines from an application: {"type":"activity","recipient":"a@b","time":"2026-12-02T10:00:00Z"}.
+            Examples:
+              bouncetail activity --state /var/lib/bouncetail reader@example.net
+              app-events | bouncetail activity --state /var/lib/bouncetail --file -
+            """)
+
+    @OptionGroup var options: StateOptions
+
+    @Option(help: ArgumentHelp("When the activity happened (RFC 3339; default now), for addresses without their own time.", valueName: "time"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("Which suppressions activity lifts: soft (default) or none.", valueName: "soft|none"))
+    var activityLifts: String = "soft"
+
+    @OptionGroup var input: AddressOptions
+
+    func validate() throws {
+        if let at, Instant(rfc3339: at) == nil { throw ValidationError("--at: an RFC 3339 time such as 2026-12-02T10:00:00Z") }
+        if activityLifts != "soft" && activityLifts != "none" { throw ValidationError("--activity-lifts: soft or none") }
+    }
+
+    func run() throws {
+        let entries = try input.readEntries(suppressing: false)
+        let fallback = at.flatMap { Instant(rfc3339: $0) } ?? Instant(seconds: Int64(Date().timeIntervalSince1970))
+        try changeByHand(.activity, options, entries.map(\.address), reason: activityLifts == "soft" ? "lifts soft" : "lifts none",
+                         times: entries.map { $0.time ?? fallback })
+    }
+}
+
+struct Reset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Zero addresses' bounce counters by hand without changing the list; works beside a running follow.",
+        discussion: "Example:\n  bouncetail reset --state /var/lib/bouncetail reader@example.net")
+
+    @OptionGroup var options: StateOptions
+
+    @OptionGroup var input: AddressOptions
+
+    func run() throws { try changeByHand(.reset, options, try input.read(suppressing: false), reason: nil) }
 }
 
 enum ListFormat: String, ExpressibleByArgument, CaseIterable {

@@ -24,6 +24,9 @@ struct Track: ParsableCommand {
     @Flag(help: "Inputs are outcome JSON Lines from `bouncetail scan`, not logs.")
     var events = false
 
+    @Option(help: ArgumentHelp("Which suppressions an activity event (--events) lifts: soft (default) or none.", valueName: "soft|none"))
+    var activityLifts: String = "soft"
+
     @Option(help: .hidden)
     var commitEvery: UInt64?
 
@@ -32,6 +35,10 @@ struct Track: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var input: InputOptions
 
+    func validate() throws {
+        if activityLifts != "soft" && activityLifts != "none" { throw ValidationError("--activity-lifts: soft or none") }
+    }
+
     func run() throws {
         input.announceStdin()
         var settings = TrackSettings()
@@ -39,6 +46,7 @@ struct Track: ParsableCommand {
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
         settings.policy = policy.policy
         settings.events = events
+        settings.activityLiftsSoft = activityLifts != "none"
         if let commitEvery { settings.commitEveryBytes = max(1, commitEvery) }
         output.apply(to: &settings)
         try runReportingErrors {

@@ -222,6 +222,56 @@ public final class BounceLedger {
         return delta(.unsuppress, key: key, why: .manual, reason: nil, Recipient(), time: time, file: nil, line: nil)
     }
 
+    /// What recorded activity (an open, a click, a reply) did to an address.
+    public enum ActivityResult: Equatable, Sendable {
+        case unknown, olderThanLastBounce, reset, keptSuppressed
+        case lifted(UInt64)
+    }
+
+    /// Recorded activity at `time`: the address is alive, so its consecutive counters start again, as after a
+    /// delivery. An activity older than the address's last bounce does not undo that bounce (nothing changes);
+    /// a soft suppression is lifted when `liftsSoft` (a delta with `"why":"activity"`); a hard or manual one
+    /// stays (only a delivery or an unsuppress lifts it), its counters zeroed.
+    public func recordActivity(_ address: [UInt8], at time: Instant, liftsSoft: Bool) -> (ActivityResult, SuppressionDelta?) {
+        let key = address.map(ASCII.lower)
+        guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return (.unknown, nil) }
+        var r = recipients.values[Int(slot)]!
+        if let last = r.lastBounce, time < last { return (.olderThanLastBounce, nil) }
+        if r.suppressed {
+            if r.suppressWhy == .soft && liftsSoft {
+                forget(slot)
+                let d = delta(.unsuppress, key: key, why: .activity, reason: "activity", Recipient(), time: time, file: nil, line: nil)
+                return (.lifted(d.seq), d)
+            }
+            noteChanged(slot)
+            r.hard = 0
+            r.soft = 0
+            r.softSince = nil
+            recipients.values[Int(slot)] = r
+            return (.keptSuppressed, nil)
+        }
+        forget(slot)
+        return (.reset, nil)
+    }
+
+    /// Zeroes an address's counters by hand without changing the list; false when it had nothing to reset.
+    public func resetCounters(_ address: [UInt8]) -> Bool {
+        let key = address.map(ASCII.lower)
+        guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return false }
+        var r = recipients.values[Int(slot)]!
+        guard r.hard > 0 || r.soft > 0 else { return false }
+        if r.suppressed {
+            noteChanged(slot)
+            r.hard = 0
+            r.soft = 0
+            r.softSince = nil
+            recipients.values[Int(slot)] = r
+        } else {
+            forget(slot)
+        }
+        return true
+    }
+
     // MARK: - State
 
     /// Every recipient in memory with a counter or a suppression, sorted by address.

@@ -1,7 +1,7 @@
 /// One change to the suppression list: the output of `track` and `follow` (docs/FORMAT.md, `delta`).
 public struct SuppressionDelta: Equatable, Sendable {
     public enum Action: String, Sendable { case suppress, unsuppress }
-    public enum Why: String, Sendable { case hard, soft, delivered, expired, manual }
+    public enum Why: String, Sendable { case hard, soft, delivered, expired, manual, activity }
 
     public var seq: UInt64
     public var time: Instant

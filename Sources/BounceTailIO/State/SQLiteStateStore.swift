@@ -95,7 +95,12 @@ public final class SQLiteStateStore: StateStore {
         guard app == StateSchema.applicationID else {
             throw StateError(message: "\(db.path): not a bouncetail state database (application id \(app)); not changed")
         }
-        guard version == StateSchema.version else {
+        if version == 2 && access == .write {
+            // Written by the previous version: the queue widened in place, in one transaction.
+            try db.transaction { try db.execute(StateSchema.migrateFrom2) }
+        } else if version == 2 {
+            // Readable as it is (only the queue's actions differ); the next writer migrates it.
+        } else if version != StateSchema.version {
             throw StateError(message: "\(db.path): state version \(version), this bouncetail reads version \(StateSchema.version) (a newer bouncetail wrote it?); not changed")
         }
         if access == .write, case .regular = dir.entry(Self.version1Name) {
@@ -564,11 +569,16 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func enqueue(_ commands: [(QueuedCommand.Action, String, String?)], at time: Instant) throws -> [Int64] {
+        try enqueue(commands.map { ($0.0, $0.1, $0.2, time) })
+    }
+
+    /// Queues commands, each at its own time (recorded activity carries the time it happened).
+    public func enqueue(_ commands: [(QueuedCommand.Action, String, String?, Instant)]) throws -> [Int64] {
         do {
             return try db.transaction {
                 var ids: [Int64] = []
                 let s = try db.statement("INSERT INTO commands (action, address, reason, time) VALUES (?, ?, ?, ?)")
-                for (action, address, reason) in commands {
+                for (action, address, reason, time) in commands {
                     s.bind(1, action.rawValue)
                     s.bind(2, address)
                     s.bind(3, reason)

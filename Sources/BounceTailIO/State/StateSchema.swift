@@ -4,8 +4,26 @@
 enum StateSchema {
     /// `PRAGMA application_id`: "BTLS", so `file(1)` and bouncetail can tell the database from others.
     static let applicationID: Int64 = 0x4254_4C53
-    /// `PRAGMA user_version`: 2 (version 1 was `state.jsonl`).
-    static let version: Int64 = 2
+    /// `PRAGMA user_version`: 3 (version 1 was `state.jsonl`; 2 queued only suppress and unsuppress).
+    static let version: Int64 = 3
+
+    /// From version 2: the queue also takes recorded activity and counter resets.
+    static let migrateFrom2 = """
+        CREATE TABLE commands_v3 (
+            id        INTEGER PRIMARY KEY,
+            action    TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress', 'activity', 'reset')),
+            address   TEXT NOT NULL,
+            reason    TEXT,
+            time      INTEGER NOT NULL,
+            done      INTEGER NOT NULL DEFAULT 0,
+            seq       INTEGER,
+            note      TEXT
+        );
+        INSERT INTO commands_v3 SELECT id, action, address, reason, time, done, seq, note FROM commands;
+        DROP TABLE commands;
+        ALTER TABLE commands_v3 RENAME TO commands;
+        PRAGMA user_version = 3;
+        """
 
     static let create = """
         CREATE TABLE meta (
@@ -85,7 +103,7 @@ enum StateSchema {
 
         CREATE TABLE commands (           -- suppress/unsuppress queued for the running writer
             id        INTEGER PRIMARY KEY,
-            action    TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress')),
+            action    TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress', 'activity', 'reset')),
             address   TEXT NOT NULL,
             reason    TEXT,
             time      INTEGER NOT NULL,   -- when it was asked (seconds)

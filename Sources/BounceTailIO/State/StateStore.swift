@@ -29,7 +29,8 @@ public struct TrackState: Sendable {
 
 /// A `suppress` or `unsuppress` another process queued for the running writer.
 public struct QueuedCommand: Sendable {
-    public enum Action: String, Sendable { case suppress, unsuppress }
+    /// `activity` carries whether it lifts a soft suppression in `reason` ("lifts soft" or "lifts none").
+    public enum Action: String, Sendable { case suppress, unsuppress, activity, reset }
     public var id: Int64
     public var action: Action
     public var address: String

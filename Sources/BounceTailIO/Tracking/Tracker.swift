@@ -5,8 +5,10 @@ import Foundation
 public struct TrackSettings: Sendable {
     public var scan = ScanSettings()
     public var policy = SuppressionPolicy()
-    /// Inputs are outcome JSON Lines from `scan`, not logs.
+    /// Inputs are outcome JSON Lines from `scan`, not logs (activity events among them).
     public var events = false
+    /// Recorded activity lifts a soft suppression (`--activity-lifts soft`), or none.
+    public var activityLiftsSoft = true
     /// Commit progress at least every this many bytes of input.
     // A commit writes what changed since the last one; every 1 GiB keeps commits few on a big rotated set,
     // and a crash costs at most a GiB of re-reading (about a second and a half).
@@ -226,6 +228,13 @@ public final class Tracker {
     private func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {
         if line.isEmpty { return }
         guard let (box, file) = events.parse(line, line: number) else {
+            if let (address, time) = Self.activityEvent(line) {
+                // An application's {"type":"activity",...} beside scan's outcomes: at its own time.
+                let (_, d) = ledger.recordActivity(address, at: time, liftsSoft: settings.activityLiftsSoft)
+                if let d { pending.append(d) }
+                eventLines.good += 1
+                return
+            }
             eventLines.bad += 1
             // Nothing but non-events from the start: a mail log given with --events. Stop before millions of warnings.
             if eventLines.good == 0 && eventLines.bad >= Self.eventWarnings {
@@ -302,15 +311,63 @@ public final class Tracker {
         guard !commands.isEmpty else { return false }
         for c in commands {
             let address = Array(c.address.utf8)
-            let d = c.action == .suppress
-                ? ledger.suppressManually(address, reason: c.reason ?? "manual", at: c.time)
-                : ledger.unsuppressManually(address, at: c.time)
+            let d: SuppressionDelta?
+            var note: String?
+            switch c.action {
+            case .suppress:
+                d = ledger.suppressManually(address, reason: c.reason ?? "manual", at: c.time)
+                note = d == nil ? "already suppressed" : nil
+            case .unsuppress:
+                d = ledger.unsuppressManually(address, at: c.time)
+                note = d == nil ? "not suppressed" : nil
+            case .activity:
+                let (result, delta) = ledger.recordActivity(address, at: c.time, liftsSoft: c.reason != "lifts none")
+                d = delta
+                note = Self.note(result)
+            case .reset:
+                d = nil
+                note = ledger.resetCounters(address) ? nil : "no counters to reset"
+            }
             if let d { pending.append(d) }
-            let note = d != nil ? nil : c.action == .suppress ? "already suppressed" : "not suppressed"
             commandsDone.append((c.id, d?.seq, note))
         }
         try commit()
         return true
+    }
+
+    /// Recorded activity, each address at its time (see `BounceLedger.recordActivity`).
+    public func activity(_ entries: [(address: String, time: Instant)], liftsSoft: Bool) throws {
+        for (a, time) in entries {
+            let (result, d) = ledger.recordActivity(Array(a.utf8), at: time, liftsSoft: liftsSoft)
+            if let d { pending.append(d) }
+            if let note = Self.note(result) { onWarning("\(a): \(note)") }
+        }
+        try commit()
+    }
+
+    /// Zeroes the counters of each address without changing the list.
+    public func reset(_ addresses: [String]) throws {
+        for a in addresses where !ledger.resetCounters(Array(a.utf8)) { onWarning("\(a): no counters to reset") }
+        try commit()
+    }
+
+    /// `{"type":"activity","recipient":"a@b","time":"RFC 3339"}` (looked at only for lines that are no outcome).
+    static func activityEvent(_ line: UnsafeBufferPointer<UInt8>) -> ([UInt8], Instant)? {
+        guard ByteSearch.first("\"activity\"", in: line, 0..<line.count) != nil,
+            let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            o["type"] as? String == "activity", let r = o["recipient"] as? String,
+            let t = o["time"] as? String, let time = Instant(rfc3339: t)
+        else { return nil }
+        return (Array(r.utf8), time)
+    }
+
+    static func note(_ r: BounceLedger.ActivityResult) -> String? {
+        switch r {
+        case .unknown: "no counters or suppression: nothing to reset"
+        case .olderThanLastBounce: "activity older than the last bounce: the bounce stands"
+        case .keptSuppressed: "counters reset; the hard or manual suppression stays (a delivery or unsuppress lifts it)"
+        case .reset, .lifted: nil
+        }
     }
 
     public func suppress(_ addresses: [String], reason: String, at time: Instant) throws {
