@@ -173,13 +173,13 @@ _bouncetail() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|track|follow|report|suppress|unsuppress|list|deltas|check|explain|serve|help)
+    scan|track|follow|report|suppress|unsuppress|activity|reset|list|deltas|check|explain|serve|help)
         # Offer subcommand argument completions
         "_bouncetail_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress list deltas check explain serve help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress activity reset list deltas check explain serve help' -- "${cur}"))
         ;;
     esac
 }
@@ -213,7 +213,7 @@ _bouncetail_track() {
     repeating_flags=()
     non_repeating_flags=(--events --continue-seq --count-sender-faults --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --deltas --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes)
+    non_repeating_options=(--state --deltas --activity-lifts --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -222,6 +222,9 @@ _bouncetail_track() {
         return
         ;;
     '--deltas')
+        return
+        ;;
+    '--activity-lifts')
         return
         ;;
     '--keep-deltas')
@@ -396,6 +399,60 @@ _bouncetail_suppress() {
 }
 
 _bouncetail_unsuppress() {
+    repeating_flags=()
+    non_repeating_flags=(--skip-invalid --version -h --help)
+    repeating_options=(--file)
+    non_repeating_options=(--state --deltas --column)
+    __bouncetail_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        return
+        ;;
+    '--deltas')
+        return
+        ;;
+    '--file')
+        return
+        ;;
+    '--column')
+        return
+        ;;
+    esac
+}
+
+_bouncetail_activity() {
+    repeating_flags=()
+    non_repeating_flags=(--skip-invalid --version -h --help)
+    repeating_options=(--file)
+    non_repeating_options=(--state --deltas --at --activity-lifts --column)
+    __bouncetail_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        return
+        ;;
+    '--deltas')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--activity-lifts')
+        return
+        ;;
+    '--file')
+        return
+        ;;
+    '--column')
+        return
+        ;;
+    esac
+}
+
+_bouncetail_reset() {
     repeating_flags=()
     non_repeating_flags=(--skip-invalid --version -h --help)
     repeating_options=(--file)

@@ -233,6 +233,7 @@ struct Report: ParsableCommand {
                     "timed_suppressions": sum.timedEnds,
                     "counting": ["recipients": sum.counting.recipients, "with_hard": sum.counting.hard, "with_soft": sum.counting.soft],
                     "last_seq": sum.lastSeq, "deltas_kept": sum.deltasKept, "commands_queued": sum.commandsQueued,
+                    "kept_alive_by_activity": ["suppressions_lifted": sum.liftedByActivity, "activity_queued_and_applied": sum.activityApplied],
                     "recent_deltas": recent.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) },
                     "refused_at_rcpt": ["total": refusals, "addresses": refused.count,
                                         "top": refused.prefix(top).map { ["address": $0.address, "reason": $0.reason, "count": $0.count, "last": $0.last] as [String: Any] }],
@@ -244,6 +245,7 @@ struct Report: ParsableCommand {
             var s = "bouncetail report: state \(dir)\n\n"
             s += "  \(total) suppressed (\(sum.timedEnds) with an end); \(sum.counting.recipients) more addresses counting (\(sum.counting.hard) with hard bounces, \(sum.counting.soft) with soft)\n"
             s += "  last seq \(sum.lastSeq); \(sum.deltasKept) deltas kept; \(sum.commandsQueued) queued commands not yet applied\n"
+            s += "  kept alive by recorded activity: \(sum.liftedByActivity) soft suppressions lifted (in the deltas kept)\n"
             if !sum.suppressed.isEmpty {
                 s += "\nSuppressed by why and reason\n"
                 for e in sum.suppressed.prefix(max(top, 20)) {

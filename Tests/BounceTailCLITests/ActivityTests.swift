@@ -53,6 +53,8 @@ import Testing
         #expect(a.status == 0)
         #expect(a.stdout.contains("\"action\":\"unsuppress\",\"recipient\":\"s@example.net\",\"why\":\"activity\""), "\(a.stdout)")
         #expect(a.stderr.contains("h@example.net: counters reset; the hard or manual suppression stays"), "\(a.stderr)")
+        let summary = try run(["report", "--state", state.path, "--json"]).stdout
+        #expect(summary.contains("\"suppressions_lifted\":1"), "\(summary)")
         let after = try list(state)
         #expect(!after.contains("s@example.net") && after.contains("h@example.net,userunknown,2026-11-23T11:00:00Z,,0,0"), "\(after)")
         // --activity-lifts none keeps a soft suppression.

@@ -678,6 +678,9 @@ public final class SQLiteStateStore: StateStore {
         public var deltasKept = 0
         public var commandsQueued = 0
         public var timedEnds = 0
+        /// Suppressions lifted by recorded activity, among the deltas kept; activity commands applied.
+        public var liftedByActivity = 0
+        public var activityApplied = 0
     }
 
     public func summary() throws -> Summary {
@@ -693,6 +696,8 @@ public final class SQLiteStateStore: StateStore {
             out.deltasKept = Int(try db.integer("SELECT COUNT(*) FROM deltas") ?? 0)
             out.commandsQueued = Int(try db.integer("SELECT COUNT(*) FROM commands WHERE done = 0") ?? 0)
             out.timedEnds = Int(try db.integer("SELECT COUNT(*) FROM recipients WHERE suppressed = 1 AND until_epoch IS NOT NULL") ?? 0)
+            out.liftedByActivity = Int(try db.integer("SELECT COUNT(*) FROM deltas WHERE json LIKE '%\"why\":\"activity\"%'") ?? 0)
+            out.activityApplied = Int(try db.integer("SELECT COUNT(*) FROM commands WHERE action = 'activity' AND done = 1") ?? 0)
         } catch let e as DatabaseError {
             throw Self.stateError(e)
         }
