@@ -263,9 +263,9 @@ _bouncetail_track() {
 
 _bouncetail_follow() {
     repeating_flags=()
-    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --quiet --version -h --help)
+    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --events --quiet --version -h --help)
     repeating_options=(--serve)
-    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes)
+    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes --activity-lifts)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -314,6 +314,9 @@ _bouncetail_follow() {
         return
         ;;
     '--max-line-bytes')
+        return
+        ;;
+    '--activity-lifts')
         return
         ;;
     '--serve')

@@ -47,6 +47,12 @@ struct Follow: ParsableCommand {
 
     @OptionGroup var lines: LineOptions
 
+    @Flag(help: "The files hold outcome JSON Lines from `bouncetail scan` and activity events, not logs.")
+    var events = false
+
+    @Option(help: ArgumentHelp("Which suppressions an activity event (--events) lifts: soft (default) or none.", valueName: "soft|none"))
+    var activityLifts: String = "soft"
+
     @Option(help: ArgumentHelp("Also answer the MTA at RCPT, as bouncetail serve does, on unix:PATH or inet:HOST:PORT (repeatable).", valueName: "spec"))
     var serve: [String] = []
 
@@ -58,6 +64,7 @@ struct Follow: ParsableCommand {
 
     func validate() throws {
         guard from == "start" || from == "end" else { throw ValidationError("--from must be start or end") }
+        guard activityLifts == "soft" || activityLifts == "none" else { throw ValidationError("--activity-lifts: soft or none") }
         guard Self.seconds(rotateWait) != nil else { throw ValidationError("--rotate-wait: a duration such as 5s or 500ms") }
         guard Self.seconds(pollInterval) != nil else { throw ValidationError("--poll-interval: a duration such as 250ms") }
         guard SystemZone.named(timezone) != nil else { throw ValidationError("unknown time zone '\(timezone ?? "")'") }
@@ -78,6 +85,8 @@ struct Follow: ParsableCommand {
         settings.policy = policy.policy
         settings.scan.inFlightMaxAgeSeconds = policy.policy.pairMaxAgeSeconds
         output.apply(to: &settings)
+        settings.events = events
+        settings.activityLiftsSoft = activityLifts != "none"
         var f = FollowSettings()
         f.fromEnd = from == "end"
         f.rotateWaitSeconds = Self.seconds(rotateWait)!

@@ -97,6 +97,25 @@ import Testing
         #expect(try stateRows(h.dir.appendingPathComponent("st"), "SELECT action FROM commands") == ["activity"])
     }
 
+    /// follow --events: an events file an application appends to (outcomes from scan, activity) is followed.
+    @Test func followReadsAnEventsFileWithActivity() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("mail.log")
+        try (Self.bounce("10:00", "a@example.net") + Self.bounce("12:00", "a@example.net") + Self.bounce("13:00", "a@example.net")).write(to: log, atomically: true, encoding: .utf8)
+        let scanned = try run(["scan", "--timezone", "UTC", "--year", "2026", log.path]).stdout.split(separator: "\n").map(String.init)
+        let h = try FollowHarness()
+        h.options = policy + ["--events"]
+        try h.appendText(scanned[0] + "\n" + #"{"type":"activity","recipient":"a@example.net","time":"2026-11-23T11:00:00Z"}"# + "\n" + scanned[1] + "\n", to: h.log)
+        try h.start()
+        let st = h.dir.appendingPathComponent("st")
+        // One bounce since the activity: counting 1, not suppressed.
+        #expect(waitUntil(seconds: 5) { (try? stateRows(st, "SELECT hard, suppressed FROM recipients WHERE address = 'a@example.net'")) == ["1|0"] })
+        try h.appendText(scanned[2] + "\n", to: h.log)
+        #expect(waitUntil(seconds: 5) { (try? stateRows(st, "SELECT hard, suppressed FROM recipients WHERE address = 'a@example.net'")) == ["2|1"] })
+        h.stop()
+    }
+
     @Test func aVersion2StateIsMigratedByTheNextWriter() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -230,6 +230,8 @@ extension Tracker {
         _ = try s.lines.run(
             from: s.source,
             onLine: { line, number in
+                // --events: a file an application appends outcome and activity events to.
+                if settings.events { return try trackEvent(line, number: number, path: path) }
                 scan.reader.scan(line, line: number, state: &s.inputState) { o in
                     ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
                 }
@@ -268,6 +270,7 @@ extension Tracker {
             _ = try s.lines.run(
                 from: Ended(),
                 onLine: { line, number in
+                    if settings.events { return try trackEvent(line, number: number, path: path) }
                     scan.reader.scan(line, line: number, state: &s.inputState) { o in
                         ledger.apply(o, file: Array(path.utf8)) { appendPending($0) }
                     }

@@ -225,7 +225,7 @@ public final class Tracker {
     /// Non-event lines named one by one; the rest are counted.
     private static let eventWarnings = 10
 
-    private func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {
+    func trackEvent(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String) throws {
         if line.isEmpty { return }
         guard let (box, file) = events.parse(line, line: number) else {
             if let (address, time) = Self.activityEvent(line) {
