@@ -92,9 +92,12 @@ import Testing
         #expect(queued.status == 0, "\(queued.stderr)")
         try h.appendText(Self.bounce("12:00", "u@example.net"), to: h.log)
         _ = waitUntil(seconds: 5) { (try? stateRows(h.dir.appendingPathComponent("st"), "SELECT hard FROM recipients WHERE address = 'u@example.net'")) == ["1"] }
+        // reset beside it too: queued and applied.
+        let reset = try run(["reset", "--state", h.dir.appendingPathComponent("st").path, "u@example.net"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(waitUntil(seconds: 5) { (try? stateRows(h.dir.appendingPathComponent("st"), "SELECT COUNT(*) FROM recipients WHERE address = 'u@example.net'")) == ["0"] })
         h.stop()
-        #expect(try stateRows(h.dir.appendingPathComponent("st"), "SELECT hard FROM recipients WHERE address = 'u@example.net'") == ["1"])
-        #expect(try stateRows(h.dir.appendingPathComponent("st"), "SELECT action FROM commands") == ["activity"])
+        #expect(try stateRows(h.dir.appendingPathComponent("st"), "SELECT action, done FROM commands ORDER BY id") == ["activity|1", "reset|1"])
     }
 
     /// follow --events: an events file an application appends to (outcomes from scan, activity) is followed.
