@@ -91,6 +91,9 @@ struct Report: ParsableCommand {
         s += "\n\n"
         s += "  delivered \(t.delivered)   deferred \(t.deferred)   bounced \(t.hardBounced + t.softBounced) (hard \(t.hardBounced), soft \(t.softBounced))   expired \(t.expired)\n"
         s += "  \(r.recipientsSeen) recipients in \(r.domainCount) domains; \(percent(t.failed, t.final)) of final outcomes failed\n"
+        if r.repeatedFinals > 0 {
+            s += "  \(r.repeatedFinals) of the final failures were logged again for the same message and recipient (one message, one bounce)\n"
+        }
         s += "  received \(r.received) messages (\(Self.bytesText(r.receivedBytes))); rejected at SMTP time \(r.smtpRejects); warnings \(r.problems.values.reduce(0, +))\n"
         let reasons = r.failuresByReason.sorted { ($0.value.failed, $0.value.deferred, $1.key.name) > ($1.value.failed, $1.value.deferred, $0.key.name) }
         if !reasons.isEmpty {
@@ -270,6 +273,7 @@ struct Report: ParsableCommand {
             "outcomes": ["delivered": t.delivered, "deferred": t.deferred, "hard_bounced": t.hardBounced,
                          "soft_bounced": t.softBounced, "expired": t.expired],
             "recipients": r.recipientsSeen,
+            "repeated_final_failures": r.repeatedFinals,
             "domains": r.domainCount,
             "by_reason": r.failuresByReason.sorted { $0.key.rawValue < $1.key.rawValue }.map {
                 ["reason": $0.key.name, "failed": $0.value.failed, "deferred": $0.value.deferred] as [String: Any]

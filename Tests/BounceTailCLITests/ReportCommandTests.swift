@@ -87,6 +87,24 @@ import Testing
         #expect(p.stdout.contains("(\(outcomes["deferred"]!)  deferrals)"), "\(p.stdout)")
     }
 
+    /// Exim logs a frozen message's failure again when it is thawed and retried: one message, one bounce, two
+    /// lines — the totals count the lines (as eximstats and pflogsumm do), the repeat is counted apart.
+    @Test func aFailureLoggedTwiceForOneMessageIsCountedApart() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("mainlog")
+        let fail = "1vFROZ-000001-AB ** gone@example.net R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.7]: SMTP error from remote mail server after RCPT TO:<gone@example.net>: 550 5.1.1 No such user"
+        try ["2026-11-23 10:00:00 \(fail)", "2026-11-23 10:00:00 1vFROZ-000001-AB Frozen", "2026-11-23 12:00:00 1vFROZ-000001-AB Unfrozen by forced delivery",
+             "2026-11-23 12:00:01 \(fail)", "2026-11-23 12:00:02 1vOTHR-000002-AB ** other@example.net R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.7]: SMTP error from remote mail server after RCPT TO:<other@example.net>: 550 5.1.1 No such user"]
+            .joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["report", "--json", "--timezone", "UTC", file.path])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((o["outcomes"] as? [String: Int])?["hard_bounced"] == 3, "\(r.stdout)")
+        #expect(o["repeated_final_failures"] as? Int == 1)
+        let t = try run(["report", "--timezone", "UTC", file.path]).stdout
+        #expect(t.contains("1 of the final failures were logged again for the same message and recipient"), "\(t)")
+    }
+
     /// Exim's `<=` lines: messages and bytes received, the sender; eximstats agrees where it is unpacked.
     @Test func eximsReceivedMessagesAreCountedAsEximstatsCountsThem() throws {
         let r = try run(["report", "--json", "--timezone", "UTC", "samples/exim/mainlog"])

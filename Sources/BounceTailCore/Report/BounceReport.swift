@@ -54,6 +54,10 @@ public struct BounceReport {
     public private(set) var rejectedAtRCPT = 0
     public private(set) var recipientsSeen = 0
     private var recipientKeys = ByteKeyedTable<Bool>()
+    /// Final failures logged again for the same message and recipient (Exim logs a frozen, then thawed,
+    /// message's failure a second time): counted in the totals as lines, and here apart.
+    public private(set) var repeatedFinals = 0
+    private var finalKeys = ByteKeyedTable<Bool>()
     /// The addresses suppressed over these logs, in the order it happened.
     public private(set) var suppressedAddresses: [(address: String, why: String, reason: String?, time: Instant)] = []
     /// The addresses mailed while suppressed, and how often.
@@ -90,6 +94,14 @@ public struct BounceReport {
         if o.status == .probeDeliverable || o.status == .probeUndeliverable { return }
         let hard = o.classification?.bounce == .hard
         totals.add(o.status, hard: hard)
+        if o.status == .bounced || o.status == .expired || o.status == .softBounce {
+            let k = ByteKey.hash(l, o.queueID, seed: ByteKey.hash(l, o.recipient))
+            if finalKeys.find(hash: k, { _ in true }) != nil {
+                repeatedFinals += 1
+            } else {
+                _ = finalKeys.insertLowered(l, o.queueID, o.recipient, hash: k, value: true)
+            }
+        }
         let key = o.originalRecipient ?? o.recipient
         if suppressed {
             sentWhileSuppressed += 1
