@@ -81,16 +81,16 @@ enum ReportHTML {
                 rest -= n
                 let hgt = height * Double(n) / Double(most)
                 y -= hgt
-                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barWidth * 0.9))\" height=\"\(fmt(hgt))\" fill=\"\(colours[i])\"><title>\(esc(CivilDateName.day(day))) \(reason.name): \(n)</title></rect>\n"
+                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barWidth * 0.9))\" height=\"\(fmt(hgt))\" fill=\"\(colours[i])\"><title>\(esc(Report.dayName(day))) \(reason.name): \(n)</title></rect>\n"
             }
             if rest > 0 {
                 let hgt = height * Double(rest) / Double(most)
                 y -= hgt
-                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barWidth * 0.9))\" height=\"\(fmt(hgt))\" fill=\"\(colours[6])\"><title>\(esc(CivilDateName.day(day))) other: \(rest)</title></rect>\n"
+                svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(barWidth * 0.9))\" height=\"\(fmt(hgt))\" fill=\"\(colours[6])\"><title>\(esc(Report.dayName(day))) other: \(rest)</title></rect>\n"
             }
         }
-        svg += "<text x=\"40\" y=\"\(Int(height) + 16)\" font-size=\"11\">\(CivilDateName.day(firstDay))</text>"
-        svg += "<text x=\"\(Int(width))\" y=\"\(Int(height) + 16)\" font-size=\"11\" text-anchor=\"end\">\(CivilDateName.day(lastDay))</text>\n</svg>\n"
+        svg += "<text x=\"40\" y=\"\(Int(height) + 16)\" font-size=\"11\">\(Report.dayName(firstDay))</text>"
+        svg += "<text x=\"\(Int(width))\" y=\"\(Int(height) + 16)\" font-size=\"11\" text-anchor=\"end\">\(Report.dayName(lastDay))</text>\n</svg>\n"
         svg += "<p class=\"legend\">" + shown.enumerated().map { "<span><i style=\"background:\(colours[$0.offset])\"></i>\(esc($0.element.name))</span>" }.joined()
         if totals.count > shown.count { svg += "<span><i style=\"background:\(colours[6])\"></i>other</span>" }
         return svg + "</p>\n"
@@ -111,8 +111,4 @@ enum ReportHTML {
         }
         return out
     }
-}
-
-enum CivilDateName {
-    static func day(_ d: Int64) -> String { Report.dayName(d) }
 }

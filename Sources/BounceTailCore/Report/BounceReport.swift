@@ -45,7 +45,6 @@ public struct BounceReport {
     /// Final failures and deferrals by reason.
     public private(set) var failuresByReason: [BounceReason: (failed: Int, deferred: Int)] = [:]
     private var domains: [String: Counts] = [:]
-    private var senderProblems: [String: SenderProblem] = [:]
     /// Suppression deltas by action and why.
     public private(set) var suppressions: [String: Int] = [:]
     /// Outcomes for an address while it was suppressed (the mail was sent anyway).
@@ -57,7 +56,8 @@ public struct BounceReport {
     /// Final failures logged again for the same message and recipient (Exim logs a frozen, then thawed,
     /// message's failure a second time): counted in the totals as lines, and here apart.
     public private(set) var repeatedFinals = 0
-    private var finalKeys = ByteKeyedTable<Bool>()
+    /// A 64-bit hash of (queue id, recipient) per final failure seen.
+    private var finalKeys: Set<UInt64> = []
     /// The addresses suppressed over these logs, in the order it happened.
     public private(set) var suppressedAddresses: [(address: String, why: String, reason: String?, time: Instant)] = []
     /// The addresses mailed while suppressed, and how often.
@@ -76,8 +76,10 @@ public struct BounceReport {
     public private(set) var problems: [String: Int] = [:]
     /// Delivery delays per recipient domain (Postfix's delay=, Exim's QT= with +queue_time): deliveries, sum, max.
     public private(set) var delays: [String: (count: Int, total: Double, max: Double)] = [:]
-    /// Every failure (final or deferred) by receiving provider and reason, with the first text.
-    private var failuresByProvider: [String: (provider: String, reason: BounceReason, failed: Int, deferred: Int, example: String)] = [:]
+    /// Every failure (final or deferred) by receiving provider and reason, with the first text; and of them the
+    /// refusals of our sending (sender-side problems), with the first text of those.
+    private var failuresByProvider: [String: (provider: String, reason: BounceReason, failed: Int, deferred: Int, example: String,
+                                              senderSide: Int, senderExample: String)] = [:]
     /// Final failures per UTC day and reason (for the picture of `report --html`).
     public private(set) var failuresByDayAndReason: [Int64: [BounceReason: Int]] = [:]
     /// Outcomes per recipient address (at most `maxSenders` addresses are kept).
@@ -95,17 +97,13 @@ public struct BounceReport {
         let hard = o.classification?.bounce == .hard
         totals.add(o.status, hard: hard)
         if o.status == .bounced || o.status == .expired || o.status == .softBounce {
-            let k = ByteKey.hash(l, o.queueID, seed: ByteKey.hash(l, o.recipient))
-            if finalKeys.find(hash: k, { _ in true }) != nil {
-                repeatedFinals += 1
-            } else {
-                _ = finalKeys.insertLowered(l, o.queueID, o.recipient, hash: k, value: true)
-            }
+            if !finalKeys.insert(ByteKey.hash(l, o.queueID, seed: ByteKey.hash(l, o.recipient))).inserted { repeatedFinals += 1 }
         }
         let key = o.originalRecipient ?? o.recipient
+        let address = String(decoding: ByteKey.lowered(l, key), as: UTF8.self)
         if suppressed {
             sentWhileSuppressed += 1
-            sentWhileSuppressedBy[String(decoding: ByteKey.lowered(l, key), as: UTF8.self), default: 0] += 1
+            sentWhileSuppressedBy[address, default: 0] += 1
         }
         let day = o.time.seconds >= 0 ? o.time.seconds / 86400 : (o.time.seconds - 86399) / 86400
         byDay[day, default: Counts()].add(o.status, hard: hard)
@@ -120,7 +118,6 @@ public struct BounceReport {
         // The domain table is about the recipients' side: a refusal of our sending is not the domain's bounce
         // rate (it is under sender-side problems, and must not read as "drop this domain").
         if !senderSide { domains[domain, default: Counts()].add(o.status, hard: hard) }
-        let address = String(decoding: ByteKey.lowered(l, key), as: UTF8.self)
         if recipientOutcomes[address] != nil || recipientOutcomes.count < Self.maxSenders {
             recipientOutcomes[address, default: (0, 0)].outcomes += 1
             if o.status.isFailure { recipientOutcomes[address, default: (0, 0)].failed += 1 }
@@ -137,22 +134,17 @@ public struct BounceReport {
         let provider = o.relay.flatMap { r -> String? in let p = Self.provider(ofRelay: r, in: l); return p == "none" ? nil : p } ?? domain
         let fk = provider + " " + c.reason.name
         if o.status != .deferred { failuresByDayAndReason[day, default: [:]][c.reason, default: 0] += 1 }
-        if failuresByProvider[fk] == nil {
-            let text = o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? ""
-            failuresByProvider[fk] = (provider, c.reason, 0, 0, String(text.prefix(160)))
+        let text = { String((o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? "").prefix(160)) }
+        var f = failuresByProvider[fk] ?? (provider, c.reason, 0, 0, text(), 0, "")
+        if o.status == .deferred { f.deferred += 1 } else { f.failed += 1 }
+        if senderSide {
+            if f.senderSide == 0 { f.senderExample = text() }
+            f.senderSide += 1
         }
-        if o.status == .deferred { failuresByProvider[fk]!.deferred += 1 } else { failuresByProvider[fk]!.failed += 1 }
+        failuresByProvider[fk] = f
         var r = failuresByReason[c.reason] ?? (0, 0)
         if o.status == .deferred { r.deferred += 1 } else { r.failed += 1 }
         failuresByReason[c.reason] = r
-        if senderSide {
-            let k = fk
-            if senderProblems[k] == nil {
-                let text = o.diagnostic.map { String(decoding: UnsafeBufferPointer(rebasing: l[$0]), as: UTF8.self) } ?? ""
-                senderProblems[k] = SenderProblem(provider: provider, reason: c.reason, count: 0, example: String(text.prefix(160)))
-            }
-            senderProblems[k]!.count += 1
-        }
     }
 
     public mutating func addRejectedAtRCPT(_ count: Int = 1) { rejectedAtRCPT += count }
@@ -240,7 +232,7 @@ public struct BounceReport {
     /// Failures (final and deferred) by receiving provider and reason, most first, with the first text.
     public func failuresByRelay(_ n: Int) -> [(provider: String, reason: BounceReason, failed: Int, deferred: Int, example: String)] {
         failuresByProvider.values.sorted { ($0.failed + $0.deferred, $1.provider) > ($1.failed + $1.deferred, $0.provider) }
-            .prefix(n).map { $0 }
+            .prefix(n).map { ($0.provider, $0.reason, $0.failed, $0.deferred, $0.example) }
     }
 
     /// Recipients by outcomes, most first.
@@ -277,7 +269,9 @@ public struct BounceReport {
 
     /// Sender-side refusals per receiving provider and reason, most frequent first.
     public var senderSideProblems: [SenderProblem] {
-        senderProblems.values.sorted { ($0.count, $1.provider) > ($1.count, $0.provider) }
+        failuresByProvider.values.filter { $0.senderSide > 0 }
+            .map { SenderProblem(provider: $0.provider, reason: $0.reason, count: $0.senderSide, example: $0.senderExample) }
+            .sorted { ($0.count, $1.provider) > ($1.count, $0.provider) }
     }
 
     public var domainCount: Int { domains.count }

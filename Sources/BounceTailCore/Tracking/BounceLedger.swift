@@ -224,8 +224,7 @@ public final class BounceLedger {
 
     /// What recorded activity (an open, a click, a reply) did to an address.
     public enum ActivityResult: Equatable, Sendable {
-        case unknown, olderThanLastBounce, reset, keptSuppressed
-        case lifted(UInt64)
+        case unknown, olderThanLastBounce, reset, keptSuppressed, lifted
     }
 
     /// Recorded activity at `time`: the address is alive, so its consecutive counters start again, as after a
@@ -235,41 +234,35 @@ public final class BounceLedger {
     public func recordActivity(_ address: [UInt8], at time: Instant, liftsSoft: Bool) -> (ActivityResult, SuppressionDelta?) {
         let key = address.map(ASCII.lower)
         guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return (.unknown, nil) }
-        var r = recipients.values[Int(slot)]!
+        let r = recipients.values[Int(slot)]!
         if let last = r.lastBounce, time < last { return (.olderThanLastBounce, nil) }
-        if r.suppressed {
-            if r.suppressWhy == .soft && liftsSoft {
-                forget(slot)
-                let d = delta(.unsuppress, key: key, why: .activity, reason: "activity", Recipient(), time: time, file: nil, line: nil)
-                return (.lifted(d.seq), d)
-            }
-            noteChanged(slot)
-            r.hard = 0
-            r.soft = 0
-            r.softSince = nil
-            recipients.values[Int(slot)] = r
-            return (.keptSuppressed, nil)
+        if r.suppressed && r.suppressWhy == .soft && liftsSoft {
+            forget(slot)
+            return (.lifted, delta(.unsuppress, key: key, why: .activity, reason: "activity", Recipient(), time: time, file: nil, line: nil))
         }
-        forget(slot)
-        return (.reset, nil)
+        zeroCounters(slot)
+        return (r.suppressed ? .keptSuppressed : .reset, nil)
     }
 
     /// Zeroes an address's counters by hand without changing the list; false when it had nothing to reset.
     public func resetCounters(_ address: [UInt8]) -> Bool {
         let key = address.map(ASCII.lower)
         guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return false }
-        var r = recipients.values[Int(slot)]!
+        let r = recipients.values[Int(slot)]!
         guard r.hard > 0 || r.soft > 0 else { return false }
-        if r.suppressed {
-            noteChanged(slot)
-            r.hard = 0
-            r.soft = 0
-            r.softSince = nil
-            recipients.values[Int(slot)] = r
-        } else {
-            forget(slot)
-        }
+        zeroCounters(slot)
         return true
+    }
+
+    /// The counters start again: a suppressed address keeps its suppression, any other is forgotten.
+    private func zeroCounters(_ slot: Int32) {
+        var r = recipients.values[Int(slot)]!
+        guard r.suppressed else { return forget(slot) }
+        noteChanged(slot)
+        r.hard = 0
+        r.soft = 0
+        r.softSince = nil
+        recipients.values[Int(slot)] = r
     }
 
     // MARK: - State

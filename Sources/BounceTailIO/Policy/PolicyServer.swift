@@ -36,8 +36,8 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     private var store: SQLiteStateStore?
     private var suppressed = SuppressedSet()
     private var lastSeq: UInt64 = 0
-    /// Prepared answers: per entry number, the Postfix answer and the Exim answer.
-    private var answers: [(postfix: [UInt8], exim: [UInt8], refuses: Bool)] = []
+    /// Prepared answers: per entry number, the Postfix answer, the Exim answer and the reason (for the counts).
+    private var answers: [(postfix: [UInt8], exim: [UInt8], refuses: Bool, reason: String)] = []
     private var answerIndex: [String: Int32] = [:]
     private var unavailable: String? = nil
     private var listeners: [Int32] = []
@@ -87,7 +87,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
             action = ("REJECT 5.1.1 \(words)", true)
         }
         let exim = action.1 ? (soft && settings.soft == .defer_ ? "DEFER \(words)\n" : "REJECT \(words)\n") : "DUNNO\n"
-        answers.append((Array("action=\(action.0)\n\n".utf8), Array(exim.utf8), action.1))
+        answers.append((Array("action=\(action.0)\n\n".utf8), Array(exim.utf8), action.1, reasonText))
         answerIndex[key] = Int32(answers.count - 1)
         return Int32(answers.count - 1)
     }
@@ -170,13 +170,8 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
         return exim ? a.exim : a.postfix
     }
 
-    /// The reason an answer number was prepared for (for the refusal counts).
-    func reasonOfAnswer(_ i: Int) -> String {
-        answerIndex.first { $0.value == Int32(i) }.map { String($0.key.dropFirst(2)) } ?? ""
-    }
-
-    /// Handles the complete requests in a client's buffer; false when the connection is to be closed.
-    func handle(_ c: Client) -> Bool {
+    /// Answers the complete requests in a client's buffer (`closeAfterWrite` set when the connection ends).
+    func handle(_ c: Client) {
         c.input.withUnsafeBufferPointer { buf in
             var start = 0
             while start < c.count {
@@ -222,7 +217,6 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
             c.closeAfterWrite = true
             c.count = 0
         }
-        return true
     }
 
     /// A first line without `=` is Exim's bare address; Postfix's attributes all have one.
@@ -315,7 +309,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     }
 
     private func flushRefusals() {
-        do { try refusals.flush { self.reasonOfAnswer($0) } } catch { log("\(error)") }
+        do { try refusals.flush { self.answers[$0].reason } } catch { log("\(error)") }
     }
 
     private func accept(from listener: Int32) {
@@ -341,14 +335,14 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
             if got == 0, c.count > 0, c.exim || firstLineIsBareOrAll(c) {
                 c.input[c.count] = ASCII.newline
                 c.count += 1
-                _ = handle(c)
+                handle(c)
                 flushOutput(c)
             }
             drop(c)
             return
         }
         c.count += got
-        _ = handle(c)
+        handle(c)
         flushOutput(c)
     }
 
