@@ -1,7 +1,16 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+let environment = ProcessInfo.processInfo.environment
+
+// gzip is decoded with ISA-L where its headers are installed (Debian libisal-dev, which .ci/run installs), with
+// zlib otherwise; BOUNCETAIL_WITHOUT_ISAL=1 builds the zlib-only fallback on purpose.
+let withISAL = environment["BOUNCETAIL_WITHOUT_ISAL"] == nil
+    && ["/usr/include/isa-l.h", "/usr/local/include/isa-l.h"].contains { FileManager.default.fileExists(atPath: $0) }
+let gzipLibraries: [Target.Dependency] = withISAL ? ["CZlib", "CIsal"] : ["CZlib"]
+let gzipSettings: [SwiftSetting] = withISAL ? [.define("BOUNCETAIL_ISAL")] : []
 
 let package = Package(
     name: "bouncetail",
@@ -17,10 +26,12 @@ let package = Package(
         // The state directory's database (docs/STATE.md).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CBytes"),
-        // The DEFLATE decoder gzip archives are read with (zlib still checks their CRC-32).
-        .target(name: "CInflate"),
+        // ISA-L's inflate, the faster of the two gzip decoders (Sources/BounceTailIO/Gzip).
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
-        .target(name: "BounceTailIO", dependencies: ["BounceTailCore", "CZlib", "CInflate", "CSQLite"], swiftSettings: strict),
+        .target(
+            name: "BounceTailIO", dependencies: ["BounceTailCore", "CSQLite"] + gzipLibraries,
+            swiftSettings: strict + gzipSettings),
         .executableTarget(
             name: "bouncetail",
             dependencies: [
@@ -29,16 +40,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "BounceTailTestSupport", swiftSettings: strict),
-        // Benchmarks/speed.sh's tools: the log generator and zlib's inflate alone.
+        // Benchmarks/speed.sh's tools: the log generator, and zlib's and ISA-L's inflate alone.
         .executableTarget(
             name: "bouncetail-bench",
             dependencies: [
-                "BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CZlib",
+                "BounceTailCore", "BounceTailIO", "BounceTailTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict),
+            ] + gzipLibraries,
+            swiftSettings: strict + gzipSettings),
         .testTarget(name: "BounceTailCoreTests", dependencies: ["BounceTailCore", "BounceTailTestSupport"], swiftSettings: strict),
-        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CInflate", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "BounceTailIOTests", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport", "CZlib"], swiftSettings: strict),
         .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailIO", "BounceTailTestSupport", "CZlib"], swiftSettings: strict),
     ]
 )

@@ -63,7 +63,7 @@ public enum InputOpener {
         let raw = FileSource(path: path, fd: fd, ownsDescriptor: !isStdin, prefix: magic)
         let gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b
         // Gzip is inflated where it is read: by the chunk reader's own thread for `track`, `scan` and `report`.
-        let source: ByteSource = gzip ? GzipSource(raw: raw) : raw
+        let source: ByteSource = gzip ? GzipSource(raw: raw, path: path) : raw
         return OpenedInput(
             path: path, source: source, isGzip: gzip, isStdin: isStdin, modificationTime: mtime, size: size, raw: raw)
     }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import BounceTailCore
 import BounceTailIO
+#if BOUNCETAIL_ISAL
+import CIsal
+#endif
 import CZlib
 
 #if canImport(Glibc)
@@ -71,9 +74,10 @@ struct Generate: ParsableCommand {
 
 struct Inflate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decompress gzip files and discard the output: with zlib, the floor for reading archives; with bouncetail's own decoder, what it costs alone.")
+        abstract: "Decompress gzip files and discard the output: zlib's or ISA-L's inflate alone (the floors for reading archives), or bouncetail's gzip reader.")
 
-    @Option(help: "zlib or bouncetail.") var decoder = "zlib"
+    @Option(help: "zlib, isal (the library alone) or bouncetail (its gzip reader, with the decoder it prefers).")
+    var decoder = "zlib"
     @Argument(help: "Gzip files.") var files: [String]
 
     func run() throws {
@@ -85,6 +89,11 @@ struct Inflate: ParsableCommand {
                 total += try zlibInflate(path, into: buffer)
                 continue
             }
+            if decoder == "isal" {
+                total += try isalInflate(path, into: buffer)
+                continue
+            }
+            guard decoder == "bouncetail" else { throw ValidationError("unknown decoder \(decoder)") }
             let opened = try InputOpener.open(path)
             loop: while true {
                 switch try opened.source.read(into: buffer) {
@@ -124,5 +133,44 @@ struct Inflate: ParsableCommand {
                 throw ValidationError("\(path): zlib error \(rc)")
             }
         }
+    }
+
+    /// ISA-L's inflate with its own gzip wrapper and CRC check, member after member (nothing of bouncetail's).
+    private func isalInflate(_ path: String, into out: UnsafeMutableRawBufferPointer) throws -> UInt64 {
+        #if BOUNCETAIL_ISAL
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ValidationError("\(path): cannot open") }
+        defer { close(fd) }
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 64)
+        defer { input.deallocate() }
+        guard let state = bt_isal_new() else { throw ValidationError("ISA-L init failed") }
+        defer { bt_isal_free(state) }
+        var total: UInt64 = 0
+        var at = 0
+        var count = 0
+        while true {
+            if at == count {
+                let n = read(fd, input.baseAddress, input.count)
+                if n <= 0 { return total }
+                at = 0
+                count = n
+            }
+            var used = 0
+            var produced = 0
+            var pending = 0
+            let rc = bt_isal_decode(
+                state, input.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, count - at,
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self), out.count, &used, &produced, &pending)
+            at += used
+            total += UInt64(produced)
+            if rc == Int32(BT_ISAL_MEMBER_END) {
+                bt_isal_reset(state)
+            } else if rc < 0 {
+                throw ValidationError("\(path): ISA-L error \(rc)")
+            }
+        }
+        #else
+        throw ValidationError("this build has no ISA-L (BOUNCETAIL_WITHOUT_ISAL, or libisal-dev missing)")
+        #endif
     }
 }
