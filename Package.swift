@@ -53,3 +53,13 @@ let package = Package(
         .testTarget(name: "BounceTailCLITests", dependencies: ["bouncetail", "BounceTailIO", "BounceTailTestSupport", "CZlib"], swiftSettings: strict),
     ]
 )
+
+// The gzip reading path's libFuzzer target, only when asked for: it has no main of its own (libFuzzer's is linked
+// in), so it cannot be part of an ordinary build. Fuzz/run.sh sets BOUNCETAIL_FUZZ=1 and builds it with
+// --sanitize fuzzer --sanitize address in .build-fuzz.
+if environment["BOUNCETAIL_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "bouncetail-fuzz-gzip", dependencies: ["BounceTailCore", "BounceTailIO", "CZlib"], path: "Fuzz/GzipFuzz",
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
+}
