@@ -39,7 +39,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .target(name: "BounceTailTestSupport", swiftSettings: strict),
+        .target(name: "BounceTailTestSupport", dependencies: ["CZlib"], swiftSettings: strict),
         // Benchmarks/speed.sh's tools: the log generator, and zlib's and ISA-L's inflate alone.
         .executableTarget(
             name: "bouncetail-bench",
@@ -60,6 +60,6 @@ let package = Package(
 if environment["BOUNCETAIL_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(
-            name: "bouncetail-fuzz-gzip", dependencies: ["BounceTailCore", "BounceTailIO", "CZlib"], path: "Fuzz/GzipFuzz",
+            name: "bouncetail-fuzz-gzip", dependencies: ["BounceTailCore", "BounceTailIO", "BounceTailTestSupport"], path: "Fuzz/GzipFuzz",
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
 }

@@ -1,6 +1,6 @@
 import BounceTailCore
 import BounceTailIO
-import CZlib
+import BounceTailTestSupport
 
 /// libFuzzer's entry for the gzip reading path (Fuzz/run.sh builds and runs it). Two checks per input:
 /// the input itself read as a gzip stream by every decoder this build has (no crash, no overrun, the same verdict,
@@ -24,7 +24,7 @@ public func fuzzGzip(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let windowBits = Int32(9 + bytes[1] % 7)
     let strategy = Int32(bytes[2] % 5)
     let plain = Array(bytes[3...])
-    let gz = gzip(plain, level: level, windowBits: windowBits, strategy: strategy)
+    let gz = zlibGzip(plain, level: level, windowBits: windowBits, strategy: strategy)
     for kind in GzipDecoderKind.available {
         let r = read(gz, with: kind, piece: piece, room: room)
         if r.failed || r.output != plain { fatalError("\(kind) did not give back what zlib compressed") }
@@ -47,22 +47,4 @@ private func read(_ gz: [UInt8], with kind: GzipDecoderKind, piece: Int, room: I
         // A small input cannot honestly inflate to more than 1032 times its size (DEFLATE's limit) plus headers.
         if output.count > 1100 * (gz.count + 64) { fatalError("\(kind) produced more than DEFLATE can encode") }
     }
-}
-
-private func gzip(_ data: [UInt8], level: Int32, windowBits: Int32, strategy: Int32) -> [UInt8] {
-    var z = z_stream()
-    precondition(bouncetail_deflateInit2(&z, level, 16 + windowBits, 8, strategy) == Z_OK)
-    defer { deflateEnd(&z) }
-    var out = [UInt8](repeating: 0, count: Int(deflateBound(&z, UInt(data.count))) + 64)
-    var input = data
-    input.withUnsafeMutableBufferPointer { i in
-        out.withUnsafeMutableBufferPointer { o in
-            z.next_in = i.baseAddress
-            z.avail_in = UInt32(i.count)
-            z.next_out = o.baseAddress
-            z.avail_out = UInt32(o.count)
-            precondition(deflate(&z, Z_FINISH) == Z_STREAM_END)
-        }
-    }
-    return Array(out[..<Int(z.total_out)])
 }

@@ -13,7 +13,6 @@ public final class GzipSource: ByteSource {
 
     private let raw: ByteSource
     public let path: String
-    public let decoderKind: GzipDecoderKind
     private let decoder: GzipDecoder
     private let input: UnsafeMutableRawBufferPointer
     /// Compressed bytes read and not yet consumed: input[start..<end].
@@ -32,7 +31,6 @@ public final class GzipSource: ByteSource {
     public init(raw: ByteSource, path: String, decoder: GzipDecoderKind = .preferred) {
         self.raw = raw
         self.path = path
-        decoderKind = decoder
         self.decoder = decoder.makeDecoder()
         input = .allocate(byteCount: 256 * 1024, alignment: 64)
     }
