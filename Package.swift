@@ -11,6 +11,12 @@ let withISAL = environment["BOUNCETAIL_WITHOUT_ISAL"] == nil
     && ["/usr/include/isa-l.h", "/usr/local/include/isa-l.h"].contains { FileManager.default.fileExists(atPath: $0) }
 let gzipLibraries: [Target.Dependency] = withISAL ? ["CZlib", "CIsal"] : ["CZlib"]
 let gzipSettings: [SwiftSetting] = withISAL ? [.define("BOUNCETAIL_ISAL")] : []
+// The systemd journal is read through libsystemd's sd-journal where its headers are installed (Debian
+// libsystemd-dev, which .ci/run installs); a build without them says so when --journal is asked for.
+let withJournal = environment["BOUNCETAIL_WITHOUT_JOURNAL"] == nil
+    && FileManager.default.fileExists(atPath: "/usr/include/systemd/sd-journal.h")
+let ioLibraries: [Target.Dependency] = gzipLibraries + (withJournal ? ["CSystemd"] : [])
+let ioSettings: [SwiftSetting] = gzipSettings + (withJournal ? [.define("BOUNCETAIL_JOURNAL")] : [])
 
 let package = Package(
     name: "bouncetail",
@@ -28,10 +34,12 @@ let package = Package(
         .target(name: "CBytes"),
         // ISA-L's inflate, the faster of the two gzip decoders (Sources/BounceTailIO/Gzip).
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        // sd-journal, for --journal (Sources/BounceTailIO/Journal).
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
         .target(
-            name: "BounceTailIO", dependencies: ["BounceTailCore", "CSQLite"] + gzipLibraries,
-            swiftSettings: strict + gzipSettings),
+            name: "BounceTailIO", dependencies: ["BounceTailCore", "CSQLite"] + ioLibraries,
+            swiftSettings: strict + ioSettings),
         .executableTarget(
             name: "bouncetail",
             dependencies: [

@@ -131,7 +131,8 @@ import Testing
             """)
         #expect(try run(["list", "--state", state.path]).stdout.contains("x@example.net"), "a reader reads version 2 as it is")
         #expect(try run(["reset", "--state", state.path, "x@example.net"]).status == 0)
-        #expect(try stateRows(state, "PRAGMA user_version") == ["3"])
+        #expect(try stateRows(state, "PRAGMA user_version") == ["4"])
+        #expect(try stateRows(state, "SELECT count(*) FROM journals") == ["0"], "the journal table added on the way")
         try stateExecute(state, "INSERT INTO commands (action, address, time) VALUES ('activity', 'x@example.net', 0)")
         #expect(try run(["list", "--state", state.path]).stdout.contains("x@example.net"))
     }

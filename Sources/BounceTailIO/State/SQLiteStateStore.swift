@@ -95,11 +95,15 @@ public final class SQLiteStateStore: StateStore {
         guard app == StateSchema.applicationID else {
             throw StateError(message: "\(db.path): not a bouncetail state database (application id \(app)); not changed")
         }
-        if version == 2 && access == .write {
-            // Written by the previous version: the queue widened in place, in one transaction.
-            try db.transaction { try db.execute(StateSchema.migrateFrom2) }
-        } else if version == 2 {
-            // Readable as it is (only the queue's actions differ); the next writer migrates it.
+        if (version == 2 || version == 3) && access == .write {
+            // Written by an earlier version: the queue widened and the journal table added in place, in one
+            // transaction.
+            try db.transaction {
+                if version == 2 { try db.execute(StateSchema.migrateFrom2) }
+                try db.execute(StateSchema.migrateFrom3)
+            }
+        } else if version == 2 || version == 3 {
+            // Readable as it is (the queue's actions and the journal table differ); the next writer migrates it.
         } else if version != StateSchema.version {
             throw StateError(message: "\(db.path): state version \(version), this bouncetail reads version \(StateSchema.version) (a newer bouncetail wrote it?); not changed")
         }
@@ -164,6 +168,14 @@ public final class SQLiteStateStore: StateStore {
                     headHash: UInt64(bitPattern: inputs.int(2)), headLength: Int(head), offset: UInt64(offset),
                     line: Int(line), tailHash: UInt64(bitPattern: inputs.int(6)), tailLength: Int(tail),
                     name: inputs.string(1) ?? "", run: Int(inputs.int(8))))
+            }
+            let journals = try db.statement("SELECT key, cursor, realtime, run FROM journals ORDER BY key")
+            while try journals.step() {
+                guard let key = journals.string(0), let cursor = journals.string(1), journals.int(2) >= 0 else {
+                    throw corrupt("journals", "a row without key or cursor, or a negative time")
+                }
+                state.journals.append(JournalPosition(
+                    key: key, cursor: cursor, realtimeMicros: UInt64(journals.int(2)), run: Int(journals.int(3))))
             }
             let pairs = try db.statement("SELECT host, queue_id, recipient, counted_hard, last_seen FROM pairs")
             while try pairs.step() {
@@ -318,6 +330,7 @@ public final class SQLiteStateStore: StateStore {
                 try setMeta("run", Int64(step.state.run))
                 if let seq = step.stdoutSeq { try setMeta("stdout_seq", Int64(seq)) }
                 try writeInputs(step.state.inputs)
+                try writeJournals(step.state.journals)
                 try ledger.forEachChangedRecipient { key, r in
                     if let r { try writeRecipient(key, r) } else {
                         let s = try statement(.delete, "DELETE FROM recipients WHERE address = ?")
@@ -360,6 +373,19 @@ public final class SQLiteStateStore: StateStore {
         s.bind(1, name)
         s.bind(2, value)
         try s.run()
+    }
+
+    /// One row per journal read: written whole.
+    private func writeJournals(_ journals: [JournalPosition]) throws {
+        try db.execute("DELETE FROM journals")
+        let s = try db.statement("INSERT INTO journals (key, cursor, realtime, run) VALUES (?, ?, ?, ?)")
+        for j in journals {
+            s.bind(1, j.key)
+            s.bind(2, j.cursor)
+            s.bind(3, Int64(clamping: j.realtimeMicros))
+            s.bind(4, j.run)
+            try s.run()
+        }
     }
 
     /// The inputs are a handful of rows: written whole.

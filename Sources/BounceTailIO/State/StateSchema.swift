@@ -4,8 +4,9 @@
 enum StateSchema {
     /// `PRAGMA application_id`: "BTLS", so `file(1)` and bouncetail can tell the database from others.
     static let applicationID: Int64 = 0x4254_4C53
-    /// `PRAGMA user_version`: 3 (version 1 was `state.jsonl`; 2 queued only suppress and unsuppress).
-    static let version: Int64 = 3
+    /// `PRAGMA user_version`: 4 (version 1 was `state.jsonl`; 2 queued only suppress and unsuppress; 3 had no
+    /// journal positions).
+    static let version: Int64 = 4
 
     /// From version 2: the queue also takes recorded activity and counter resets.
     static let migrateFrom2 = """
@@ -23,6 +24,21 @@ enum StateSchema {
         DROP TABLE commands;
         ALTER TABLE commands_v3 RENAME TO commands;
         PRAGMA user_version = 3;
+        """
+
+    /// From version 3: where each systemd journal read stands.
+    static let migrateFrom3 = """
+        \(journals)
+        PRAGMA user_version = 4;
+        """
+
+    static let journals = """
+        CREATE TABLE IF NOT EXISTS journals ( -- one per systemd journal read (--journal, --journal-dir, --journal-file)
+            key      TEXT PRIMARY KEY,    -- which journal: journal, journal-dir:/abs/path, journal-files:/a,/b
+            cursor   TEXT NOT NULL,       -- sd-journal's cursor of the last entry applied
+            realtime INTEGER NOT NULL,    -- that entry's __REALTIME_TIMESTAMP (microseconds)
+            run      INTEGER NOT NULL     -- the run that last read it
+        ) WITHOUT ROWID;
         """
 
     static let create = """
@@ -111,5 +127,6 @@ enum StateSchema {
             seq       INTEGER,            -- the delta it made (NULL: nothing to change)
             note      TEXT                -- what the writer said (e.g. "already suppressed")
         );
+        \(journals)
         """
 }

@@ -24,6 +24,8 @@ public struct InputRecord: Equatable, Sendable {
 public struct TrackState: Sendable {
     public var run = 0
     public var inputs: [InputRecord] = []
+    /// Where each systemd journal read stands.
+    public var journals: [JournalPosition] = []
     public init() {}
 }
 

@@ -426,6 +426,7 @@ public final class Tracker {
         let run = state.run
         let before = state.inputs.count
         state.inputs.removeAll { run - $0.run > 50 }
+        state.journals.removeAll { run - $0.run > 50 }
         try applyQueuedCommands()
         if !savedSinceChange || state.inputs.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
         // On stdout, a state that does not know the last deltas were printed would print them again.

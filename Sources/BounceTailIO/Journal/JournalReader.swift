@@ -1,0 +1,422 @@
+#if BOUNCETAIL_JOURNAL
+import CSystemd
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import BounceTailCore
+
+/// Which systemd journal to read: this host's, a directory of journal files, or journal files named one by one
+/// (copied from another host, or written by `systemd-journal-remote`).
+public enum JournalLocation: Equatable, Sendable {
+    case local
+    case directory(String)
+    case files([String])
+
+    /// How messages name it.
+    public var description: String {
+        switch self {
+        case .local: "the systemd journal"
+        case .directory(let d): "journal directory \(d)"
+        case .files(let f): f.count == 1 ? "journal file \(f[0])" : "journal files \(f.joined(separator: ", "))"
+        }
+    }
+
+    /// The key its read position is committed under: one position per journal read.
+    public var stateKey: String {
+        switch self {
+        case .local: "journal"
+        case .directory(let d): "journal-dir:" + Self.absolute(d)
+        case .files(let f): "journal-files:" + f.map(Self.absolute).sorted().joined(separator: ",")
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buf, buf.count) != nil else { return path }
+        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return cwd + "/" + path
+    }
+}
+
+/// Which entries are mail log lines: syslog identifiers (`*` matches any run of bytes) and, if any are named,
+/// systemd units. The default identifiers are Postfix's under any `syslog_name` (`postfix/smtp`,
+/// `postfix-out/qmgr`: a name, a slash, a program) and Exim's (`exim`, `exim4`); the scanners still decide what
+/// each line means.
+public struct JournalFilter: Equatable, Sendable {
+    public static let defaultIdentifiers = ["*/*", "exim*"]
+    public var identifiers: [String]
+    /// `_SYSTEMD_UNIT` values (`postfix@-.service`); a name without a dot gets `.service`.
+    public var units: [String]
+
+    public init(identifiers: [String] = defaultIdentifiers, units: [String] = []) {
+        self.identifiers = identifiers.isEmpty ? Self.defaultIdentifiers : identifiers
+        self.units = units.map { $0.contains(".") ? $0 : $0 + ".service" }
+    }
+
+    /// Whether an identifier matches one of the patterns.
+    func accepts(_ identifier: UnsafeBufferPointer<UInt8>) -> Bool {
+        patterns.contains { Self.glob($0[...], identifier[...]) }
+    }
+
+    private var patterns: [[UInt8]] { identifiers.map { Array($0.utf8) } }
+
+    /// `*` matches any run of bytes (also none); everything else matches itself.
+    static func glob(_ p: ArraySlice<UInt8>, _ s: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard let first = p.first else { return s.isEmpty }
+        if first == UInt8(ascii: "*") {
+            var rest = s
+            while true {
+                if glob(p.dropFirst(), rest) { return true }
+                if rest.isEmpty { return false }
+                rest = rest.dropFirst()
+            }
+        }
+        guard let c = s.first, c == first else { return false }
+        return glob(p.dropFirst(), s.dropFirst())
+    }
+}
+
+/// Where reading a journal stands: the cursor of the last entry applied and its time (microseconds since the
+/// epoch), committed with the state so that a restart neither repeats nor skips an entry.
+public struct JournalPosition: Equatable, Sendable {
+    public var key: String
+    public var cursor: String
+    public var realtimeMicros: UInt64
+    /// The run that last read it (old positions are forgotten like old inputs).
+    public var run: Int
+
+    public init(key: String, cursor: String, realtimeMicros: UInt64, run: Int) {
+        self.key = key
+        self.cursor = cursor
+        self.realtimeMicros = realtimeMicros
+        self.run = run
+    }
+}
+
+/// Reads journal entries as the syslog lines the scanners know: `TIME HOST IDENTIFIER[PID]: MESSAGE`, the time
+/// the entry's own (`__REALTIME_TIMESTAMP`, RFC 3339 in UTC with microseconds: no year to guess, no zone), a
+/// message's newlines turned into spaces. Through libsystemd's sd-journal, entry by entry, into one reused buffer.
+public final class JournalReader {
+    public let location: JournalLocation
+    public let filter: JournalFilter
+    private let maxLineBytes: Int
+    #if BOUNCETAIL_JOURNAL
+    private let journal: OpaquePointer
+    #endif
+    /// The line of the current entry, newline included.
+    public private(set) var line: [UInt8] = []
+    /// The current entry's time in microseconds since the epoch.
+    public private(set) var realtimeMicros: UInt64 = 0
+    /// The current entry's message is longer than the longest line read: `line` is empty, the caller skips it.
+    public private(set) var tooLong = false
+    /// Whether reading has moved onto an entry yet (a cursor exists).
+    public private(set) var onEntry = false
+    /// Entries passed over by the filter, and lines too long to use, since opening.
+    public private(set) var skippedEntries = 0
+    public private(set) var tooLongEntries = 0
+    private var identifier = [UInt8](repeating: 0, count: 256)
+    private var host = [UInt8](repeating: 0, count: 256)
+    private var pid = [UInt8](repeating: 0, count: 32)
+    private var message: [UInt8]
+    private let acceptsAll: Bool
+
+    /// Whether this build reads journals (libsystemd's headers were there when it was built).
+    public static var available: Bool {
+        #if BOUNCETAIL_JOURNAL
+        true
+        #else
+        false
+        #endif
+    }
+
+    public init(_ location: JournalLocation, filter: JournalFilter = JournalFilter(), maxLineBytes: Int = 64 * 1024)
+        throws
+    {
+        self.location = location
+        self.filter = filter
+        self.maxLineBytes = maxLineBytes
+        message = [UInt8](repeating: 0, count: maxLineBytes)
+        acceptsAll = filter.identifiers.contains("*")
+        line.reserveCapacity(maxLineBytes + 700)
+        #if BOUNCETAIL_JOURNAL
+        let name = location.description
+        try Self.checkExists(location)
+        var j: OpaquePointer? = nil
+        var rc: Int32
+        switch location {
+        case .local:
+            rc = sd_journal_open(&j, 0)
+        case .directory(let d):
+            rc = sd_journal_open_directory(&j, d, 0)
+        case .files(let files):
+            var pointers = files.map { strdup($0) }
+            pointers.append(nil)
+            defer { for p in pointers { free(p) } }
+            rc = pointers.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                    sd_journal_open_files(&j, $0, 0)
+                }
+            }
+        }
+        guard rc >= 0, let j else {
+            throw InputError.cannotOpen(path: name, reason: String(cString: strerror(-rc)))
+        }
+        journal = j
+        // Whole messages, up to the longest line read (sd-journal cuts fields at 64 KiB unless told).
+        sd_journal_set_data_threshold(j, maxLineBytes + 1)
+        for unit in filter.units {
+            rc = sd_journal_add_match(j, "_SYSTEMD_UNIT=" + unit, 0)
+            guard rc >= 0 else { throw InputError.cannotOpen(path: name, reason: "unit \(unit): \(String(cString: strerror(-rc)))") }
+        }
+        #else
+        throw InputError.cannotOpen(
+            path: location.description,
+            reason: "this build of bouncetail has no journal support (libsystemd-dev was missing when it was built)")
+        #endif
+    }
+
+    deinit {
+        #if BOUNCETAIL_JOURNAL
+        sd_journal_close(journal)
+        #endif
+    }
+
+    /// A journal that is not there at all is an error, not an empty run: this host's (neither
+    /// /run/log/journal nor /var/log/journal), a directory, or files.
+    static func checkExists(_ location: JournalLocation) throws {
+        func exists(_ p: String, directory: Bool) -> Bool {
+            var st = stat()
+            guard stat(p, &st) == 0 else { return false }
+            return directory == ((st.st_mode & S_IFMT) == S_IFDIR)
+        }
+        switch location {
+        case .local:
+            guard exists("/run/log/journal", directory: true) || exists("/var/log/journal", directory: true) else {
+                throw InputError.cannotOpen(
+                    path: location.description,
+                    reason: "this host has none (neither /run/log/journal nor /var/log/journal exists); name log files instead, or --journal-dir for journal files copied here")
+            }
+        case .directory(let d):
+            guard exists(d, directory: true) else {
+                throw InputError.cannotOpen(path: location.description, reason: "no such directory")
+            }
+            // Journal files may sit in machine-id subdirectories: any *.journal below counts.
+            guard Self.containsJournalFile(d, depth: 2) else {
+                throw InputError.cannotOpen(path: location.description, reason: "no journal files (*.journal) in it")
+            }
+        case .files(let files):
+            for f in files where !exists(f, directory: false) {
+                throw InputError.cannotOpen(path: "journal file \(f)", reason: access(f, F_OK) == 0 ? "not a regular file" : "no such file")
+            }
+        }
+    }
+
+    private static func containsJournalFile(_ dir: String, depth: Int) -> Bool {
+        guard let d = opendir(dir) else { return false }
+        defer { closedir(d) }
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            if name.hasSuffix(".journal") || name.hasSuffix(".journal~") { return true }
+            if depth > 0, e.pointee.d_type == UInt8(DT_DIR), containsJournalFile(dir + "/" + name, depth: depth - 1) {
+                return true
+            }
+        }
+        return false
+    }
+
+    // MARK: - Moving
+
+    /// Before the first entry.
+    public func seekHead() {
+        #if BOUNCETAIL_JOURNAL
+        sd_journal_seek_head(journal)
+        onEntry = false
+        #endif
+    }
+
+    /// After the last entry (`follow --from end` on a fresh state).
+    public func seekTail() throws {
+        #if BOUNCETAIL_JOURNAL
+        sd_journal_seek_tail(journal)
+        // sd-journal stands after the tail only once it has stepped back onto the last entry.
+        let rc = sd_journal_previous(journal)
+        if rc < 0 { throw failure(rc) }
+        if rc > 0 {
+            onEntry = true
+            realtimeMicros = currentRealtime()
+        }
+        #endif
+    }
+
+    /// What `resume` found at the saved position.
+    public enum Resumed: Equatable {
+        /// The saved entry is there: reading goes on after it.
+        case exact
+        /// The saved entry is gone (vacuumed, or the journal was replaced): reading goes on at the oldest entry
+        /// after its time; `missingMicros` is the time from the saved entry to that one (nil: none yet).
+        case lost(missingMicros: UInt64?)
+    }
+
+    /// Moves to just after the entry at `position`, which was applied before.
+    public func resume(after position: JournalPosition) throws -> Resumed {
+        #if BOUNCETAIL_JOURNAL
+        var rc = sd_journal_seek_cursor(journal, position.cursor)
+        if rc < 0 {
+            // A cursor sd-journal cannot even parse: start after its time.
+            sd_journal_seek_realtime_usec(journal, position.realtimeMicros)
+        }
+        rc = sd_journal_next(journal)
+        if rc < 0 { throw failure(rc) }
+        if rc == 0 {
+            // Nothing at or after the cursor: the journal ends there. It counts as found when the saved entry is
+            // the last one (a new entry will come after it).
+            seekBackToTailIfSaved(position)
+            return onEntry ? .exact : .lost(missingMicros: nil)
+        }
+        onEntry = true
+        realtimeMicros = currentRealtime()
+        if sd_journal_test_cursor(journal, position.cursor) > 0 { return .exact }
+        // Gone: skip what is not newer than the saved entry (applied before, or at best the same second).
+        while realtimeMicros <= position.realtimeMicros {
+            rc = sd_journal_next(journal)
+            if rc < 0 { throw failure(rc) }
+            if rc == 0 { return .lost(missingMicros: nil) }
+            realtimeMicros = currentRealtime()
+        }
+        // Stand before this entry, so that the next `next` reads it.
+        sd_journal_previous(journal)
+        let missing = realtimeMicros - position.realtimeMicros
+        return .lost(missingMicros: missing)
+        #else
+        return .exact
+        #endif
+    }
+
+    #if BOUNCETAIL_JOURNAL
+    private func seekBackToTailIfSaved(_ position: JournalPosition) {
+        sd_journal_seek_tail(journal)
+        if sd_journal_previous(journal) > 0, sd_journal_test_cursor(journal, position.cursor) > 0 {
+            onEntry = true
+            realtimeMicros = currentRealtime()
+        } else {
+            onEntry = false
+            sd_journal_seek_tail(journal)
+        }
+    }
+
+    private func currentRealtime() -> UInt64 {
+        var t: UInt64 = 0
+        sd_journal_get_realtime_usec(journal, &t)
+        return t
+    }
+
+    private func failure(_ rc: Int32) -> InputError {
+        .readFailed(path: location.description, reason: String(cString: strerror(-rc)))
+    }
+    #endif
+
+    /// Steps to the next entry the filter accepts and makes its line; false when there is none (yet).
+    public func next() throws -> Bool {
+        #if BOUNCETAIL_JOURNAL
+        while true {
+            let rc = sd_journal_next(journal)
+            if rc < 0 { throw failure(rc) }
+            if rc == 0 { return false }
+            onEntry = true
+            if try makeLine() { return true }
+            skippedEntries += 1
+        }
+        #else
+        return false
+        #endif
+    }
+
+    /// The cursor of the current entry (cold: once per commit).
+    public func cursor() throws -> String? {
+        #if BOUNCETAIL_JOURNAL
+        guard onEntry else { return nil }
+        var c: UnsafeMutablePointer<CChar>? = nil
+        let rc = sd_journal_get_cursor(journal, &c)
+        if rc < 0 { throw failure(rc) }
+        defer { free(c) }
+        return c.map { String(cString: $0) }
+        #else
+        return nil
+        #endif
+    }
+
+    /// Waits until the journal changes or `seconds` pass; true when entries may have been added.
+    public func wait(seconds: Double) throws -> Bool {
+        #if BOUNCETAIL_JOURNAL
+        let rc = sd_journal_wait(journal, UInt64(max(0, seconds) * 1_000_000))
+        if rc < 0 { throw failure(rc) }
+        return rc != SD_JOURNAL_NOP
+        #else
+        return false
+        #endif
+    }
+
+    #if BOUNCETAIL_JOURNAL
+    /// The current entry as a line; false when the filter passes it over (or it has no message).
+    private func makeLine() throws -> Bool {
+        line.removeAll(keepingCapacity: true)
+        let ident = try field("SYSLOG_IDENTIFIER", into: &identifier) ?? 0
+        let identLength = min(ident, identifier.count)
+        if !acceptsAll {
+            let accepted = identifier.withUnsafeBufferPointer {
+                filter.accepts(UnsafeBufferPointer(rebasing: $0[..<identLength]))
+            }
+            guard accepted else { return false }
+        }
+        guard let messageLength = try field("MESSAGE", into: &message) else { return false }
+        realtimeMicros = currentRealtime()
+        tooLong = messageLength >= maxLineBytes
+        if tooLong {
+            tooLongEntries += 1
+            return true
+        }
+        Instant(seconds: Int64(realtimeMicros / 1_000_000), nanoseconds: Int32(realtimeMicros % 1_000_000) * 1000,
+                fractionDigits: 6).appendRFC3339(to: &line)
+        line.append(ASCII.space)
+        let hostLength = min(try field("_HOSTNAME", into: &host) ?? 0, host.count)
+        if hostLength > 0 { line.append(contentsOf: host[..<hostLength]) } else { line.append(contentsOf: Self.noHost) }
+        line.append(ASCII.space)
+        line.append(contentsOf: identifier[..<identLength])
+        // The PID the program logged (SYSLOG_PID), else the sender's.
+        let pidLength = min(try field("SYSLOG_PID", into: &pid) ?? field("_PID", into: &pid) ?? 0, pid.count)
+        if pidLength > 0 {
+            line.append(UInt8(ascii: "["))
+            line.append(contentsOf: pid[..<pidLength])
+            line.append(UInt8(ascii: "]"))
+        }
+        line.append(ASCII.colon)
+        line.append(ASCII.space)
+        // One entry is one line: a message's own line breaks become spaces.
+        for k in 0..<messageLength {
+            let b = message[k]
+            line.append(b == ASCII.newline || b == 0x0d ? ASCII.space : b)
+        }
+        line.append(ASCII.newline)
+        return true
+    }
+
+    /// A field's value into `buffer` (cut at its size); its whole length, nil when the entry has none.
+    private func field(_ name: StaticString, into buffer: inout [UInt8]) throws -> Int? {
+        var length = 0
+        // A static string is NUL-terminated: no C string made per call.
+        let cName = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+        let rc = buffer.withUnsafeMutableBufferPointer { bt_journal_field(journal, cName, $0.baseAddress, $0.count, &length) }
+        if rc < 0 {
+            // A damaged entry (journald writes through crashes): its fields are skipped, not the journal.
+            if rc == -EBADMSG || rc == -EADDRNOTAVAIL { return nil }
+            throw failure(rc)
+        }
+        return rc == 1 ? nil : length
+    }
+    #endif
+
+    private static let noHost = Array("localhost".utf8)
+}
