@@ -15,6 +15,7 @@ struct Follow: ParsableCommand {
             Example:
               bouncetail follow --state /var/lib/bouncetail \\
                   --deltas /var/lib/bouncetail/deltas.jsonl /var/log/mail.log
+              bouncetail follow --state /var/lib/bouncetail --journal --unit postfix@-
             """)
 
     @Option(help: "State directory (created if missing; one process at a time).")
@@ -59,8 +60,10 @@ struct Follow: ParsableCommand {
     @Flag(help: "No routine notes on stderr (following, rotated); warnings and errors are still printed.")
     var quiet = false
 
-    @Argument(help: "The live log files to follow.")
-    var files: [String]
+    @OptionGroup var journalInput: JournalOptions
+
+    @Argument(help: "The live log files to follow (none when following a journal).")
+    var files: [String] = []
 
     func validate() throws {
         guard from == "start" || from == "end" else { throw ValidationError("--from must be start or end") }
@@ -68,7 +71,12 @@ struct Follow: ParsableCommand {
         guard Self.seconds(rotateWait) != nil else { throw ValidationError("--rotate-wait: a duration such as 5s or 500ms") }
         guard Self.seconds(pollInterval) != nil else { throw ValidationError("--poll-interval: a duration such as 250ms") }
         guard SystemZone.named(timezone) != nil else { throw ValidationError("unknown time zone '\(timezone ?? "")'") }
-        guard !files.isEmpty else { throw ValidationError("name at least one file to follow") }
+        if journalInput.location != nil {
+            guard files.isEmpty else { throw ValidationError("follow either log files or a journal, not both (run two followers with two states)") }
+            guard !events else { throw ValidationError("--events reads outcome JSON Lines, not a journal") }
+        } else {
+            guard !files.isEmpty else { throw ValidationError("name at least one file to follow, or --journal") }
+        }
     }
 
     static func seconds(_ text: String) -> Double? {
@@ -115,9 +123,15 @@ struct Follow: ParsableCommand {
                     served.wait()
                 }
             }
-            try tracker.follow(
-                paths: files, settings: f, shouldStop: { StopSignals.requested },
-                status: { printError("bouncetail: \($0)") })
+            if let location = journalInput.location {
+                try tracker.followJournal(
+                    location, filter: journalInput.filter, settings: f, shouldStop: { StopSignals.requested },
+                    status: { printError("bouncetail: \($0)") })
+            } else {
+                try tracker.follow(
+                    paths: files, settings: f, shouldStop: { StopSignals.requested },
+                    status: { printError("bouncetail: \($0)") })
+            }
         }
     }
 }

@@ -38,7 +38,9 @@ struct InputOptions: ParsableArguments {
     @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal).")
     var quiet = false
 
-    @Argument(help: "Log files, plain or gzip, in any order (rotated sets are read oldest first); - or none for stdin.")
+    @OptionGroup var journalInput: JournalOptions
+
+    @Argument(help: "Log files, plain or gzip, in any order (rotated sets are read oldest first); - or none (and no journal) for stdin.")
     var files: [String] = []
 
     func validate() throws {
@@ -72,6 +74,17 @@ struct InputOptions: ParsableArguments {
             }
             progress?.finished(path, lines: 0)
         }
+        if let location = journalInput.location {
+            do {
+                try body(location.description, try InputOpener.journal(
+                    location, filter: journalInput.filter, maxLineBytes: lines.maxLineBytes,
+                    onWarning: { progress?.clear(); printError("bouncetail: \($0)") }))
+            } catch let e as InputError {
+                progress?.clear()
+                printError("bouncetail: \(e)")
+                failed = true
+            }
+        }
         return failed
     }
 
@@ -83,7 +96,9 @@ struct InputOptions: ParsableArguments {
     }
 
     /// The inputs in reading order.
-    var orderedFiles: [String] { files.isEmpty ? ["-"] : RotationOrder.oldestFirst(files) }
+    var orderedFiles: [String] {
+        files.isEmpty ? (journalInput.location == nil ? ["-"] : []) : RotationOrder.oldestFirst(files)
+    }
 }
 
 extension LogFormat: ExpressibleByArgument {}

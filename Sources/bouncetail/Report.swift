@@ -32,7 +32,9 @@ struct Report: ParsableCommand {
     var state: String?
 
     func validate() throws {
-        if state != nil && !input.files.isEmpty { throw ValidationError("--state reports on the state alone: name no log files") }
+        if state != nil && (!input.files.isEmpty || input.journalInput.location != nil) {
+            throw ValidationError("--state reports on the state alone: name no log files and no journal")
+        }
         if state != nil && html != nil { throw ValidationError("--html pictures logs; --state has no logs to picture") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
     }
@@ -47,7 +49,7 @@ struct Report: ParsableCommand {
         var report = BounceReport()
         var first: Instant?
         var last: Instant?
-        let files = input.orderedFiles
+        let files = input.orderedFiles + (input.journalInput.location.map { [$0.description] } ?? [])
         let failed = try input.forEachInput { path, opened in
             let file = Array(path.utf8)
             try scan.scan(

@@ -37,6 +37,7 @@ struct Track: ParsableCommand {
 
     func validate() throws {
         if activityLifts != "soft" && activityLifts != "none" { throw ValidationError("--activity-lifts: soft or none") }
+        if events && input.journalInput.location != nil { throw ValidationError("--events reads outcome JSON Lines, not a journal") }
     }
 
     func run() throws {
@@ -72,6 +73,15 @@ struct Track: ParsableCommand {
                     failed = true
                 }
                 progress.finished(path, lines: lines)
+            }
+            if let location = input.journalInput.location {
+                do {
+                    try tracker.trackJournal(location, filter: input.journalInput.filter)
+                } catch let e as InputError {
+                    progress.clear()
+                    printError("bouncetail: \(e)")
+                    failed = true
+                }
             }
             progress.clear()
             try tracker.finish()

@@ -193,18 +193,31 @@ public final class JournalReader {
         }
         switch location {
         case .local:
-            guard exists("/run/log/journal", directory: true) || exists("/var/log/journal", directory: true) else {
+            // An empty /var/log/journal (systemd installed, journald not running) is no journal either.
+            let dirs = ["/run/log/journal", "/var/log/journal"]
+            let found = dirs.map { Self.journalFiles($0, depth: 2) }
+            guard found.contains(where: { $0.any }) else {
                 throw InputError.cannotOpen(
                     path: location.description,
-                    reason: "this host has none (neither /run/log/journal nor /var/log/journal exists); name log files instead, or --journal-dir for journal files copied here")
+                    reason: "this host has none (no journal files in /run/log/journal or /var/log/journal); name log files instead, or --journal-dir for journal files copied here")
+            }
+            // sd-journal skips files it may not read, which would make an empty run: say why instead.
+            guard found.contains(where: { $0.readable }) else {
+                throw InputError.cannotOpen(
+                    path: location.description,
+                    reason: "permission denied on its files (run as root, or as a member of the systemd-journal or adm group)")
             }
         case .directory(let d):
             guard exists(d, directory: true) else {
                 throw InputError.cannotOpen(path: location.description, reason: "no such directory")
             }
             // Journal files may sit in machine-id subdirectories: any *.journal below counts.
-            guard Self.containsJournalFile(d, depth: 2) else {
+            let found = Self.journalFiles(d, depth: 2)
+            guard found.any else {
                 throw InputError.cannotOpen(path: location.description, reason: "no journal files (*.journal) in it")
+            }
+            guard found.readable else {
+                throw InputError.cannotOpen(path: location.description, reason: "permission denied on its journal files")
             }
         case .files(let files):
             for f in files where !exists(f, directory: false) {
@@ -213,18 +226,25 @@ public final class JournalReader {
         }
     }
 
-    private static func containsJournalFile(_ dir: String, depth: Int) -> Bool {
-        guard let d = opendir(dir) else { return false }
+    /// Whether any journal file is below `dir` (machine-id subdirectories included), and any of them readable.
+    private static func journalFiles(_ dir: String, depth: Int) -> (any: Bool, readable: Bool) {
+        guard let d = opendir(dir) else { return (false, false) }
         defer { closedir(d) }
+        var result = (any: false, readable: false)
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if name == "." || name == ".." { continue }
-            if name.hasSuffix(".journal") || name.hasSuffix(".journal~") { return true }
-            if depth > 0, e.pointee.d_type == UInt8(DT_DIR), containsJournalFile(dir + "/" + name, depth: depth - 1) {
-                return true
+            let path = dir + "/" + name
+            if name.hasSuffix(".journal") || name.hasSuffix(".journal~") {
+                result.any = true
+                if access(path, R_OK) == 0 { return (true, true) }
+            } else if depth > 0, e.pointee.d_type == UInt8(DT_DIR) {
+                let below = journalFiles(path, depth: depth - 1)
+                result.any = result.any || below.any
+                if below.readable { return (true, true) }
             }
         }
-        return false
+        return result
     }
 
     // MARK: - Moving
@@ -379,7 +399,7 @@ public final class JournalReader {
             return true
         }
         Instant(seconds: Int64(realtimeMicros / 1_000_000), nanoseconds: Int32(realtimeMicros % 1_000_000) * 1000,
-                fractionDigits: 6).appendRFC3339(to: &line)
+                fractionDigits: realtimeMicros % 1_000_000 == 0 ? 0 : 6).appendRFC3339(to: &line)
         line.append(ASCII.space)
         let hostLength = min(try field("_HOSTNAME", into: &host) ?? 0, host.count)
         if hostLength > 0 { line.append(contentsOf: host[..<hostLength]) } else { line.append(contentsOf: Self.noHost) }
