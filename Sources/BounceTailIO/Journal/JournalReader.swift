@@ -86,12 +86,15 @@ public struct JournalPosition: Equatable, Sendable {
     public var realtimeMicros: UInt64
     /// The run that last read it (old positions are forgotten like old inputs).
     public var run: Int
+    /// Entries applied from it so far: a delta's `line` is its entry's number in this count.
+    public var entries: Int
 
-    public init(key: String, cursor: String, realtimeMicros: UInt64, run: Int) {
+    public init(key: String, cursor: String, realtimeMicros: UInt64, run: Int, entries: Int = 0) {
         self.key = key
         self.cursor = cursor
         self.realtimeMicros = realtimeMicros
         self.run = run
+        self.entries = entries
     }
 }
 
@@ -121,6 +124,8 @@ public final class JournalReader {
     private var pid = [UInt8](repeating: 0, count: 32)
     private var message: [UInt8]
     private let acceptsAll: Bool
+    /// `resume` stopped on an entry not read yet: the next `next` makes its line before moving on.
+    private var readCurrentNext = false
 
     /// Whether this build reads journals (libsystemd's headers were there when it was built).
     public static var available: Bool {
@@ -253,6 +258,7 @@ public final class JournalReader {
     public func seekHead() {
         #if BOUNCETAIL_JOURNAL
         sd_journal_seek_head(journal)
+        readCurrentNext = false
         onEntry = false
         #endif
     }
@@ -306,8 +312,8 @@ public final class JournalReader {
             if rc == 0 { return .lost(missingMicros: nil) }
             realtimeMicros = currentRealtime()
         }
-        // Stand before this entry, so that the next `next` reads it.
-        sd_journal_previous(journal)
+        // The next `next` reads this entry (stepping back before it is no move at the journal's head).
+        readCurrentNext = true
         let missing = realtimeMicros - position.realtimeMicros
         return .lost(missingMicros: missing)
         #else
@@ -341,6 +347,11 @@ public final class JournalReader {
     /// Steps to the next entry the filter accepts and makes its line; false when there is none (yet).
     public func next() throws -> Bool {
         #if BOUNCETAIL_JOURNAL
+        if readCurrentNext {
+            readCurrentNext = false
+            if try makeLine() { return true }
+            skippedEntries += 1
+        }
         while true {
             let rc = sd_journal_next(journal)
             if rc < 0 { throw failure(rc) }

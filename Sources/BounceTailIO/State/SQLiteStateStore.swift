@@ -169,13 +169,15 @@ public final class SQLiteStateStore: StateStore {
                     line: Int(line), tailHash: UInt64(bitPattern: inputs.int(6)), tailLength: Int(tail),
                     name: inputs.string(1) ?? "", run: Int(inputs.int(8))))
             }
-            let journals = try db.statement("SELECT key, cursor, realtime, run FROM journals ORDER BY key")
+            let journals = try db.statement("SELECT key, cursor, realtime, run, entries FROM journals ORDER BY key")
             while try journals.step() {
-                guard let key = journals.string(0), let cursor = journals.string(1), journals.int(2) >= 0 else {
-                    throw corrupt("journals", "a row without key or cursor, or a negative time")
+                guard let key = journals.string(0), let cursor = journals.string(1), journals.int(2) >= 0,
+                      journals.int(4) >= 0 else {
+                    throw corrupt("journals", "a row without key or cursor, or a negative time or count")
                 }
                 state.journals.append(JournalPosition(
-                    key: key, cursor: cursor, realtimeMicros: UInt64(journals.int(2)), run: Int(journals.int(3))))
+                    key: key, cursor: cursor, realtimeMicros: UInt64(journals.int(2)), run: Int(journals.int(3)),
+                    entries: Int(journals.int(4))))
             }
             let pairs = try db.statement("SELECT host, queue_id, recipient, counted_hard, last_seen FROM pairs")
             while try pairs.step() {
@@ -378,12 +380,13 @@ public final class SQLiteStateStore: StateStore {
     /// One row per journal read: written whole.
     private func writeJournals(_ journals: [JournalPosition]) throws {
         try db.execute("DELETE FROM journals")
-        let s = try db.statement("INSERT INTO journals (key, cursor, realtime, run) VALUES (?, ?, ?, ?)")
+        let s = try db.statement("INSERT INTO journals (key, cursor, realtime, run, entries) VALUES (?, ?, ?, ?, ?)")
         for j in journals {
             s.bind(1, j.key)
             s.bind(2, j.cursor)
             s.bind(3, Int64(clamping: j.realtimeMicros))
             s.bind(4, j.run)
+            s.bind(5, j.entries)
             try s.run()
         }
     }

@@ -37,7 +37,8 @@ enum StateSchema {
             key      TEXT PRIMARY KEY,    -- which journal: journal, journal-dir:/abs/path, journal-files:/a,/b
             cursor   TEXT NOT NULL,       -- sd-journal's cursor of the last entry applied
             realtime INTEGER NOT NULL,    -- that entry's __REALTIME_TIMESTAMP (microseconds)
-            run      INTEGER NOT NULL     -- the run that last read it
+            run      INTEGER NOT NULL,    -- the run that last read it
+            entries  INTEGER NOT NULL     -- entries applied from it so far (deltas' "line" counts them)
         ) WITHOUT ROWID;
         """
 

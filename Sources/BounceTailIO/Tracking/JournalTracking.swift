@@ -31,7 +31,7 @@ extension Tracker {
         if !f.quiet { status("following \(location.description)") }
         var lastCommit = Date()
         var lastReport = Date()
-        var entriesAtReport = 0
+        var entriesAtReport = run.entries
         while !shouldStop() {
             // Entries until the journal's end, or until a commit is due.
             let due = lastCommit.addingTimeInterval(f.commitIntervalSeconds)
@@ -68,8 +68,9 @@ extension Tracker {
     struct JournalRun {
         let index: Int
         let file: [UInt8]
+        /// Entries applied from this journal, in all runs (the `line` of what they make).
+        var entries: Int
         var inputState: OutcomeReader.InputState
-        var entries = 0
         var bytes: UInt64 = 0
         var dirty = false
     }
@@ -105,7 +106,7 @@ extension Tracker {
         state.journals[index].run = state.run
         // The journal's times are exact (RFC 3339 in UTC): no year to guess, no zone.
         let resolver = StampResolver(zone: FixedZone.utc, reference: Instant(seconds: Int64(time(nil))), fixedYear: nil)
-        return JournalRun(index: index, file: Array(reader.location.description.utf8),
+        return JournalRun(index: index, file: Array(reader.location.description.utf8), entries: state.journals[index].entries,
                           inputState: OutcomeReader.InputState(resolver: resolver, format: settings.scan.format))
     }
 
@@ -148,6 +149,7 @@ extension Tracker {
         state.journals[run.index].cursor = cursor
         state.journals[run.index].realtimeMicros = reader.realtimeMicros
         state.journals[run.index].run = state.run
+        state.journals[run.index].entries = run.entries
     }
 
     private func commitJournal(_ reader: JournalReader, _ run: inout JournalRun) throws {
