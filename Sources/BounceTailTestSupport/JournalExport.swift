@@ -31,8 +31,8 @@ public enum JournalExport {
         }
 
         /// The entry journald makes of `line` (`STAMP HOST IDENT[PID]: MESSAGE`, the stamp RFC 3339 or legacy
-        /// syslog read in UTC in `year`); nil for a line of another shape.
-        public init?(syslogLine line: String, year: Int = 2026, unit: String? = nil) {
+        /// syslog read in `zone` in `year`); nil for a line of another shape.
+        public init?(syslogLine line: String, year: Int = 2026, zone: TimeZone = TimeZone(identifier: "UTC")!, unit: String? = nil) {
             let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             var rest: Substring
             var micros: UInt64
@@ -43,7 +43,7 @@ public enum JournalExport {
             } else {
                 // "Nov  2 23:58:01 host ...": month, day, time.
                 let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-                guard fields.count == 4, let t = Self.legacy(fields[0], fields[1], fields[2], year: year) else { return nil }
+                guard fields.count == 4, let t = Self.legacy(fields[0], fields[1], fields[2], year: year, zone: zone) else { return nil }
                 micros = t
                 rest = fields[3]
             }
@@ -75,7 +75,7 @@ public enum JournalExport {
             return UInt64(d.timeIntervalSince1970) * 1_000_000 + UInt64((fraction * 1_000_000).rounded())
         }
 
-        static func legacy(_ month: Substring, _ day: Substring, _ time: Substring, year: Int) -> UInt64? {
+        static func legacy(_ month: Substring, _ day: Substring, _ time: Substring, year: Int, zone: TimeZone) -> UInt64? {
             let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
             guard let m = months.firstIndex(of: String(month)), let d = Int(day) else { return nil }
             let hms = time.split(separator: ":").compactMap { Int($0) }
@@ -83,7 +83,7 @@ public enum JournalExport {
             var c = DateComponents()
             (c.year, c.month, c.day, c.hour, c.minute, c.second) = (year, m + 1, d, hms[0], hms[1], hms[2])
             var cal = Calendar(identifier: .gregorian)
-            cal.timeZone = TimeZone(identifier: "UTC")!
+            cal.timeZone = zone
             guard let date = cal.date(from: c) else { return nil }
             return UInt64(date.timeIntervalSince1970) * 1_000_000
         }
@@ -124,8 +124,9 @@ public enum JournalExport {
     }
 
     /// Syslog lines (those of the expected shape) into the journal file `path`.
-    public static func write(syslogLines: [String], year: Int = 2026, unit: String? = nil, to path: String) throws {
-        try write(syslogLines.compactMap { Entry(syslogLine: $0, year: year, unit: unit) }, to: path)
+    public static func write(syslogLines: [String], year: Int = 2026, zone: TimeZone = TimeZone(identifier: "UTC")!,
+                             unit: String? = nil, to path: String) throws {
+        try write(syslogLines.compactMap { Entry(syslogLine: $0, year: year, zone: zone, unit: unit) }, to: path)
     }
 
     public struct Failure: Error, CustomStringConvertible {

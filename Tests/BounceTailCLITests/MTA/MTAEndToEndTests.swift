@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import BounceTailIO
+import BounceTailTestSupport
 
 /// bouncetail against logs written by real MTAs from Debian's packages, on loopback, relaying to a scripted peer.
 @Suite(.serialized) struct MTAEndToEndTests {
@@ -146,5 +148,28 @@ import Testing
         let tracked = ((try? String(contentsOf: dir.appendingPathComponent("track.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         #expect(followed.map(deltaWithoutSource) == tracked.map(deltaWithoutSource))
         #expect(!tracked.isEmpty)
+        if mta is PostfixInstance { try checkJournal(files, tracked: tracked, policy: scenario.policy, dir: dir) }
+    }
+
+    /// Postfix's own lines, turned into the journal entries journald would have made of them (identifiers, PIDs,
+    /// host), give the same deltas from the journal as from the files.
+    func checkJournal(_ files: [String], tracked: [String], policy: [String], dir: URL) throws {
+        guard journalUnavailable == nil else { return }
+        var lines: [String] = []
+        for f in RotationOrder.oldestFirst(files) {
+            let (status, text) = try runTool("/bin/sh", ["-c", "gzip -dcf \"$0\"", f], in: dir)
+            #expect(status == 0, "\(text)")
+            lines += text.split(separator: "\n").map(String.init)
+        }
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+        let entries = lines.compactMap { JournalExport.Entry(syslogLine: $0, year: year, zone: .current, unit: "postfix@-.service") }
+        #expect(entries.count == lines.count, "every line of Postfix's is a syslog line")
+        #expect(entries.contains { $0.identifier == "postfix/smtp" && $0.pid != nil })
+        try JournalExport.write(entries, to: dir.appendingPathComponent("mail.journal").path)
+        let (status, out) = try runTool(binary.path, ["track", "--state", "journal-state", "--deltas", "journal.jsonl", "--journal-file",
+                                                      "mail.journal", "--unit", "postfix@-"] + policy, in: dir)
+        #expect(status == 0, "\(out)")
+        let fromJournal = ((try? String(contentsOf: dir.appendingPathComponent("journal.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(fromJournal.map(deltaWithoutSource) == tracked.map(deltaWithoutSource))
     }
 }
