@@ -12,7 +12,7 @@ struct BounceTail: ParsableCommand {
             (an unreadable or damaged input, a corrupt or locked state, a full disk), 64 a usage error.
             Shell completions: bouncetail --generate-completion-script bash|zsh|fish (also in completions/).
             """,
-        version: "0.1.0 (gzip: \(GzipDecoderKind.available.map(\.libraryName).joined(separator: ", fallback ")))",
+        version: "0.1.0 (gzip: \(GzipDecoderKind.available.map(\.libraryName).joined(separator: ", fallback ")); journal: \(JournalReader.available ? "libsystemd" : "not built"))",
         subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, Activity.self, Reset.self, List.self, Deltas.self, Check.self, Explain.self, Serve.self])
 
     /// An unknown command word gets its own message (the parser would call it "unexpected arguments").
