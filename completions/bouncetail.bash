@@ -186,9 +186,9 @@ _bouncetail() {
 
 _bouncetail_scan() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--format --timezone --year --max-line-bytes)
+    non_repeating_flags=(--quiet --journal --version -h --help)
+    repeating_options=(--journal-file --unit --identifier)
+    non_repeating_options=(--format --timezone --year --max-line-bytes --journal-dir)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -206,14 +206,26 @@ _bouncetail_scan() {
     '--max-line-bytes')
         return
         ;;
+    '--journal-dir')
+        return
+        ;;
+    '--journal-file')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    '--identifier')
+        return
+        ;;
     esac
 }
 
 _bouncetail_track() {
     repeating_flags=()
-    non_repeating_flags=(--events --continue-seq --count-sender-faults --quiet --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--state --deltas --activity-lifts --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes)
+    non_repeating_flags=(--events --continue-seq --count-sender-faults --quiet --journal --version -h --help)
+    repeating_options=(--journal-file --unit --identifier)
+    non_repeating_options=(--state --deltas --activity-lifts --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes --journal-dir)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -258,14 +270,26 @@ _bouncetail_track() {
     '--max-line-bytes')
         return
         ;;
+    '--journal-dir')
+        return
+        ;;
+    '--journal-file')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    '--identifier')
+        return
+        ;;
     esac
 }
 
 _bouncetail_follow() {
     repeating_flags=()
-    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --events --quiet --version -h --help)
-    repeating_options=(--serve)
-    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes --activity-lifts)
+    non_repeating_flags=(--verbose --continue-seq --count-sender-faults --events --quiet --journal --version -h --help)
+    repeating_options=(--serve --journal-file --unit --identifier)
+    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes --activity-lifts --journal-dir)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -322,14 +346,26 @@ _bouncetail_follow() {
     '--serve')
         return
         ;;
+    '--journal-dir')
+        return
+        ;;
+    '--journal-file')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    '--identifier')
+        return
+        ;;
     esac
 }
 
 _bouncetail_report() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --count-sender-faults --json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--format --timezone --year --max-line-bytes --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --top --html --state)
+    non_repeating_flags=(--quiet --journal --count-sender-faults --json --version -h --help)
+    repeating_options=(--journal-file --unit --identifier)
+    non_repeating_options=(--format --timezone --year --max-line-bytes --journal-dir --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --top --html --state)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -345,6 +381,18 @@ _bouncetail_report() {
         return
         ;;
     '--max-line-bytes')
+        return
+        ;;
+    '--journal-dir')
+        return
+        ;;
+    '--journal-file')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    '--identifier')
         return
         ;;
     '--hard-limit')
