@@ -20,7 +20,7 @@ let journalUnavailable: String? = {
 struct JournalTests {
     let policy = ["--commit-every", "20000", "--suppress-for", "3d"]
 
-    /// The synthetic log's lines as journal entries, a PID per program as journald would record.
+    /// The synthetic log's lines (JournalExport turns them into entries).
     func lines(_ count: Int, seed: UInt64 = 7) -> [String] {
         syntheticLog(lines: count, seed: seed).split(separator: "\n").map(String.init)
     }
