@@ -88,15 +88,26 @@ public enum JournalExport {
             return UInt64(date.timeIntervalSince1970) * 1_000_000
         }
 
-        /// The entry in export format, a blank line after it.
-        public func export(monotonicMicros: UInt64) -> String {
+        /// The entry in export format, a blank line after it (an empty host: no _HOSTNAME field).
+        public func export(monotonicMicros: UInt64) -> [UInt8] {
             var s = "__REALTIME_TIMESTAMP=\(realtimeMicros)\n__MONOTONIC_TIMESTAMP=\(monotonicMicros)\n"
-            s += "_BOOT_ID=\(JournalExport.bootID)\n_HOSTNAME=\(host)\nSYSLOG_IDENTIFIER=\(identifier)\n"
-            s += "SYSLOG_FACILITY=2\nPRIORITY=6\n_TRANSPORT=syslog\n"
+            s += "_BOOT_ID=\(JournalExport.bootID)\n"
+            if !host.isEmpty { s += "_HOSTNAME=\(host)\n" }
+            s += "SYSLOG_IDENTIFIER=\(identifier)\nSYSLOG_FACILITY=2\nPRIORITY=6\n_TRANSPORT=syslog\n"
             if let pid { s += "SYSLOG_PID=\(pid)\n_PID=\(pid)\n" }
             if let unit { s += "_SYSTEMD_UNIT=\(unit)\n" }
-            s += "MESSAGE=\(message)\n\n"
-            return s
+            var bytes = Array(s.utf8)
+            let text = Array(message.utf8)
+            if text.contains(UInt8(ascii: "\n")) {
+                // A value with a line break goes in export format's binary form: name, newline, 64-bit
+                // little-endian length, the bytes.
+                bytes += Array("MESSAGE\n".utf8)
+                withUnsafeBytes(of: UInt64(text.count).littleEndian) { bytes += $0 }
+                bytes += text + [UInt8(ascii: "\n")]
+            } else {
+                bytes += Array("MESSAGE=".utf8) + text + [UInt8(ascii: "\n")]
+            }
+            return bytes + [UInt8(ascii: "\n")]
         }
     }
 
@@ -104,7 +115,7 @@ public enum JournalExport {
     /// systemd-journal-remote.
     public static func write(_ entries: [Entry], to path: String) throws {
         guard let tool = remoteTool else { throw Failure(message: "systemd-journal-remote is not installed") }
-        let export = entries.map { $0.export(monotonicMicros: $0.realtimeMicros) }.joined()
+        let export = entries.flatMap { $0.export(monotonicMicros: $0.realtimeMicros) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = ["--output=\(path)", "-"]
@@ -114,7 +125,7 @@ public enum JournalExport {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        input.fileHandleForWriting.write(Data(export.utf8))
+        input.fileHandleForWriting.write(Data(export))
         try input.fileHandleForWriting.close()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -234,6 +234,38 @@ struct JournalTests {
         #expect(r.stdout.contains(#""time":"2026-09-21T14:13:20Z""#))
     }
 
+    @Test func eachEntryIsOneLineWhateverItsMessageHolds() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t: UInt64 = 1_790_000_000_250_000
+        func bounce(_ r: String, _ text: String) -> String {
+            "4ZbLw53kYzz9sXQ: to=<\(r)@example.net>, relay=mx[192.0.2.1]:25, delay=1, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 \(text) (in reply to RCPT TO command))"
+        }
+        let long = String(repeating: "The mailbox does not exist here. ", count: 80)
+        let entries = [
+            // Line breaks inside a message (a multi-line reply logged as it came).
+            JournalExport.Entry(realtimeMicros: t, host: "mx", identifier: "postfix/smtp", pid: "10", message: bounce("a", "User unknown\nsee https://help.example/5.1.1")),
+            // No host name recorded.
+            JournalExport.Entry(realtimeMicros: t + 1, host: "", identifier: "postfix/smtp", pid: "11", message: bounce("b", "User unknown")),
+            // Long enough for the journal to store it compressed.
+            JournalExport.Entry(realtimeMicros: t + 2, host: "mx", identifier: "postfix/smtp", pid: nil, message: bounce("c", long)),
+        ]
+        try JournalExport.write(entries, to: dir.appendingPathComponent("m.journal").path)
+        let r = try runWithEnvironmentCapturing(["scan", "--journal-file", "m.journal"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let outcomes = r.stdout.split(separator: "\n")
+        #expect(outcomes.count == 3, "\(r.stdout)")
+        #expect(outcomes.first?.contains(#"User unknown see https://help.example/5.1.1"#) == true, "\(r.stdout)")
+        #expect(outcomes.first?.contains(#""time":"2026-09-21T14:13:20.250000Z""#) == true)
+        #expect(r.stdout.contains(#""host":"localhost""#), "\(r.stdout)")
+        #expect(outcomes.last?.contains(long.trimmingCharacters(in: .whitespaces)) == true, "the compressed message read whole")
+        // A message longer than the longest line read is skipped with a warning naming the entry's time.
+        let short = try runWithEnvironmentCapturing(["scan", "--journal-file", "m.journal", "--max-line-bytes", "1024"], in: dir)
+        #expect(short.status == 0)
+        #expect(short.stdout.split(separator: "\n").count == 2)
+        #expect(short.stderr.contains("entry at 2026-09-21T14:13:20Z: message longer than 1024 bytes skipped"), "\(short.stderr)")
+    }
+
     @Test func aJournalThatIsNotThereIsAnErrorNotAnEmptyRun() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -55,12 +55,13 @@ public struct JournalFilter: Equatable, Sendable {
         self.units = units.map { $0.contains(".") ? $0 : $0 + ".service" }
     }
 
-    /// Whether an identifier matches one of the patterns.
-    func accepts(_ identifier: UnsafeBufferPointer<UInt8>) -> Bool {
-        patterns.contains { Self.glob($0[...], identifier[...]) }
-    }
+    /// The identifiers as bytes, made once (`accepts` runs for every entry).
+    func patterns() -> [[UInt8]] { identifiers.map { Array($0.utf8) } }
 
-    private var patterns: [[UInt8]] { identifiers.map { Array($0.utf8) } }
+    /// Whether an identifier matches one of the patterns.
+    static func accepts(_ identifier: UnsafeBufferPointer<UInt8>, patterns: [[UInt8]]) -> Bool {
+        patterns.contains { glob($0[...], identifier[...]) }
+    }
 
     /// `*` matches any run of bytes (also none); everything else matches itself.
     static func glob(_ p: ArraySlice<UInt8>, _ s: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
@@ -119,10 +120,11 @@ public final class JournalReader {
     /// Entries passed over by the filter, and lines too long to use, since opening.
     public private(set) var skippedEntries = 0
     public private(set) var tooLongEntries = 0
-    private var identifier = [UInt8](repeating: 0, count: 256)
-    private var host = [UInt8](repeating: 0, count: 256)
-    private var pid = [UInt8](repeating: 0, count: 32)
-    private var message: [UInt8]
+    #if BOUNCETAIL_JOURNAL
+    /// Where the current entry's fields are copied, and the buffers they are copied into (made once).
+    private let fields: UnsafeMutablePointer<bt_journal_fields>
+    #endif
+    private let patterns: [[UInt8]]
     private let acceptsAll: Bool
     /// `resume` stopped on an entry not read yet: the next `next` makes its line before moving on.
     private var readCurrentNext = false
@@ -142,8 +144,22 @@ public final class JournalReader {
         self.location = location
         self.filter = filter
         self.maxLineBytes = maxLineBytes
-        message = [UInt8](repeating: 0, count: maxLineBytes)
         acceptsAll = filter.identifiers.contains("*")
+        patterns = filter.patterns()
+        #if BOUNCETAIL_JOURNAL
+        fields = .allocate(capacity: 1)
+        fields.initialize(to: bt_journal_fields())
+        // Identifier, message (up to the longest line read), host name, the two PIDs.
+        let capacities = [256, maxLineBytes, 256, 32, 32]
+        withUnsafeMutableBytes(of: &fields.pointee.buf) { raw in
+            let bufs = raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
+            for (i, c) in capacities.enumerated() { bufs[i] = .allocate(capacity: c) }
+        }
+        withUnsafeMutableBytes(of: &fields.pointee.cap) { raw in
+            let caps = raw.bindMemory(to: Int.self)
+            for (i, c) in capacities.enumerated() { caps[i] = c }
+        }
+        #endif
         line.reserveCapacity(maxLineBytes + 700)
         #if BOUNCETAIL_JOURNAL
         let name = location.description
@@ -185,6 +201,10 @@ public final class JournalReader {
     deinit {
         #if BOUNCETAIL_JOURNAL
         sd_journal_close(journal)
+        withUnsafeMutableBytes(of: &fields.pointee.buf) { raw in
+            for b in raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self) { b?.deallocate() }
+        }
+        fields.deallocate()
         #endif
     }
 
@@ -393,59 +413,66 @@ public final class JournalReader {
     #if BOUNCETAIL_JOURNAL
     /// The current entry as a line; false when the filter passes it over (or it has no message).
     private func makeLine() throws -> Bool {
-        line.removeAll(keepingCapacity: true)
-        let ident = try field("SYSLOG_IDENTIFIER", into: &identifier) ?? 0
-        let identLength = min(ident, identifier.count)
-        if !acceptsAll {
-            let accepted = identifier.withUnsafeBufferPointer {
-                filter.accepts(UnsafeBufferPointer(rebasing: $0[..<identLength]))
-            }
-            guard accepted else { return false }
-        }
-        guard let messageLength = try field("MESSAGE", into: &message) else { return false }
+        // The time first: the fields' bytes are copied out before any other sd-journal call.
         realtimeMicros = currentRealtime()
-        tooLong = messageLength >= maxLineBytes
+        let rc = bt_journal_entry_fields(journal, fields)
+        if rc < 0 { throw failure(rc) }
+        let ident = value(BT_FIELD_IDENTIFIER)
+        if !acceptsAll {
+            guard JournalFilter.accepts(UnsafeBufferPointer(ident ?? UnsafeMutableBufferPointer(start: nil, count: 0)), patterns: patterns) else {
+                return false
+            }
+        }
+        guard let message = value(BT_FIELD_MESSAGE) else { return false }
+        tooLong = fieldLength(BT_FIELD_MESSAGE) >= maxLineBytes
         if tooLong {
             tooLongEntries += 1
+            line.removeAll(keepingCapacity: true)
             return true
         }
+        // Built in a local array taken from the property (no exclusivity check per byte), then handed back.
+        var l: [UInt8] = []
+        swap(&l, &line)
+        defer { swap(&l, &line) }
+        l.removeAll(keepingCapacity: true)
         Instant(seconds: Int64(realtimeMicros / 1_000_000), nanoseconds: Int32(realtimeMicros % 1_000_000) * 1000,
-                fractionDigits: realtimeMicros % 1_000_000 == 0 ? 0 : 6).appendRFC3339(to: &line)
-        line.append(ASCII.space)
-        let hostLength = min(try field("_HOSTNAME", into: &host) ?? 0, host.count)
-        if hostLength > 0 { line.append(contentsOf: host[..<hostLength]) } else { line.append(contentsOf: Self.noHost) }
-        line.append(ASCII.space)
-        line.append(contentsOf: identifier[..<identLength])
+                fractionDigits: realtimeMicros % 1_000_000 == 0 ? 0 : 6).appendRFC3339(to: &l)
+        l.append(ASCII.space)
+        if let host = value(BT_FIELD_HOSTNAME), !host.isEmpty { l.append(contentsOf: host) } else { l.append(contentsOf: Self.noHost) }
+        l.append(ASCII.space)
+        if let ident { l.append(contentsOf: ident) }
         // The PID the program logged (SYSLOG_PID), else the sender's.
-        let pidLength = min(try field("SYSLOG_PID", into: &pid) ?? field("_PID", into: &pid) ?? 0, pid.count)
-        if pidLength > 0 {
-            line.append(UInt8(ascii: "["))
-            line.append(contentsOf: pid[..<pidLength])
-            line.append(UInt8(ascii: "]"))
+        if let pid = value(BT_FIELD_SYSLOG_PID) ?? value(BT_FIELD_PID), !pid.isEmpty {
+            l.append(UInt8(ascii: "["))
+            l.append(contentsOf: pid)
+            l.append(UInt8(ascii: "]"))
         }
-        line.append(ASCII.colon)
-        line.append(ASCII.space)
+        l.append(ASCII.colon)
+        l.append(ASCII.space)
+        let start = l.count
+        l.append(contentsOf: message)
         // One entry is one line: a message's own line breaks become spaces.
-        for k in 0..<messageLength {
-            let b = message[k]
-            line.append(b == ASCII.newline || b == 0x0d ? ASCII.space : b)
+        l.withUnsafeMutableBufferPointer { b in
+            for k in start..<b.count where b[k] == ASCII.newline || b[k] == 0x0d { b[k] = ASCII.space }
         }
-        line.append(ASCII.newline)
+        l.append(ASCII.newline)
         return true
     }
 
-    /// A field's value into `buffer` (cut at its size); its whole length, nil when the entry has none.
-    private func field(_ name: StaticString, into buffer: inout [UInt8]) throws -> Int? {
-        var length = 0
-        // A static string is NUL-terminated: no C string made per call.
-        let cName = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
-        let rc = buffer.withUnsafeMutableBufferPointer { bt_journal_field(journal, cName, $0.baseAddress, $0.count, &length) }
-        if rc < 0 {
-            // A damaged entry (journald writes through crashes): its fields are skipped, not the journal.
-            if rc == -EBADMSG || rc == -EADDRNOTAVAIL { return nil }
-            throw failure(rc)
-        }
-        return rc == 1 ? nil : length
+    /// A field of the current entry as copied (cut at its buffer's size); nil when the entry has none.
+    private func value(_ which: Int) -> UnsafeMutableBufferPointer<UInt8>? {
+        let i = Int(which)
+        let f = fields
+        let present = withUnsafeBytes(of: &f.pointee.present) { $0.bindMemory(to: Int32.self)[i] }
+        guard present != 0 else { return nil }
+        let length = min(fieldLength(which), withUnsafeBytes(of: &f.pointee.cap) { $0.bindMemory(to: Int.self)[i] })
+        let buf = withUnsafeBytes(of: &f.pointee.buf) { $0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)[i] }
+        return UnsafeMutableBufferPointer(start: buf, count: length)
+    }
+
+    /// A field's whole length in the entry.
+    private func fieldLength(_ which: Int) -> Int {
+        withUnsafeBytes(of: &fields.pointee.length) { $0.bindMemory(to: Int.self)[Int(which)] }
     }
     #endif
 
