@@ -273,6 +273,19 @@ struct JournalTests {
         let missing = try runWithEnvironmentCapturing(["track", "--state", "st", "--journal-file", "nope.journal"], in: dir)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("journal file \(dir.path)/nope.journal: cannot open: no such file"), "\(missing.stderr)")
+        // A log file named as a journal file, and a journal file cut short.
+        try "Nov  2 23:58:01 mx1 postfix/smtpd[2101]: connect from unknown[192.0.2.1]\n".write(
+            to: dir.appendingPathComponent("mail.log"), atomically: true, encoding: .utf8)
+        let text = try runWithEnvironmentCapturing(["scan", "--journal-file", "mail.log"], in: dir)
+        #expect(text.status == 1)
+        #expect(text.stderr.contains("journal file \(dir.path)/mail.log: cannot open: ") && text.stderr.contains("not a journal file"),
+                "\(text.stderr)")
+        try JournalExport.write(syslogLines: lines(2000), to: dir.appendingPathComponent("whole.journal").path)
+        let whole = try Data(contentsOf: dir.appendingPathComponent("whole.journal"))
+        try whole.prefix(whole.count / 3).write(to: dir.appendingPathComponent("cut.journal"))
+        let cut = try runWithEnvironmentCapturing(["scan", "--journal-file", "cut.journal"], in: dir)
+        #expect(cut.status == 1)
+        #expect(cut.stderr.contains("cut.journal: cannot open: a truncated journal file"), "\(cut.stderr)")
         let empty = try runWithEnvironmentCapturing(["scan", "--journal-dir", "empty"], in: dir)
         #expect(empty.status == 1)
         #expect(empty.stderr.contains("no journal files (*.journal) in it"), "\(empty.stderr)")

@@ -182,7 +182,7 @@ public final class JournalReader {
             }
         }
         guard rc >= 0, let j else {
-            throw InputError.cannotOpen(path: name, reason: String(cString: strerror(-rc)))
+            throw InputError.cannotOpen(path: name, reason: Self.openFailure(rc))
         }
         journal = j
         // Whole messages, up to the longest line read (sd-journal cuts fields at 64 KiB unless told).
@@ -196,6 +196,17 @@ public final class JournalReader {
             path: location.description,
             reason: "this build of bouncetail has no journal support (libsystemd-dev was missing when it was built)")
         #endif
+    }
+
+    /// What sd-journal's refusal to open means to someone who named the file.
+    static func openFailure(_ rc: Int32) -> String {
+        let text = String(cString: strerror(-rc))
+        switch -rc {
+        case EBADMSG: return "not a journal file, or a damaged one (\(text))"
+        case ENODATA: return "a truncated journal file, or not a journal file (\(text))"
+        case EPROTONOSUPPORT: return "written with journal features this libsystemd does not know (\(text))"
+        default: return text
+        }
     }
 
     deinit {
