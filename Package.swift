@@ -15,8 +15,13 @@ let gzipSettings: [SwiftSetting] = withISAL ? [.define("BOUNCETAIL_ISAL")] : []
 // libsystemd-dev, which .ci/run installs); a build without them says so when --journal is asked for.
 let withJournal = environment["BOUNCETAIL_WITHOUT_JOURNAL"] == nil
     && FileManager.default.fileExists(atPath: "/usr/include/systemd/sd-journal.h")
-let ioLibraries: [Target.Dependency] = gzipLibraries + (withJournal ? ["CSystemd"] : [])
+// A state shared by many hosts lives in PostgreSQL, reached through libpq where its headers are installed
+// (Debian libpq-dev, which .ci/run installs); BOUNCETAIL_WITHOUT_POSTGRES=1 builds without it.
+let withPostgres = environment["BOUNCETAIL_WITHOUT_POSTGRES"] == nil
+    && FileManager.default.fileExists(atPath: "/usr/include/postgresql/libpq-fe.h")
+let ioLibraries: [Target.Dependency] = gzipLibraries + (withJournal ? ["CSystemd"] : []) + (withPostgres ? ["CPostgres"] : [])
 let ioSettings: [SwiftSetting] = gzipSettings + (withJournal ? [.define("BOUNCETAIL_JOURNAL")] : [])
+    + (withPostgres ? [.define("BOUNCETAIL_POSTGRES")] : [])
 
 let package = Package(
     name: "bouncetail",
@@ -36,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         // sd-journal, for --journal (Sources/BounceTailIO/Journal).
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // libpq, for a state in PostgreSQL (Sources/BounceTailIO/Postgres).
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "BounceTailCore", dependencies: ["CBytes"], swiftSettings: strict),
         .target(
             name: "BounceTailIO", dependencies: ["BounceTailCore", "CSQLite"] + ioLibraries,

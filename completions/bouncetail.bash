@@ -173,13 +173,13 @@ _bouncetail() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    scan|track|follow|report|suppress|unsuppress|activity|reset|list|deltas|check|explain|serve|help)
+    scan|track|follow|report|suppress|unsuppress|activity|reset|list|deltas|check|explain|serve|migrate|help)
         # Offer subcommand argument completions
         "_bouncetail_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress activity reset list deltas check explain serve help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'scan track follow report suppress unsuppress activity reset list deltas check explain serve migrate help' -- "${cur}"))
         ;;
     esac
 }
@@ -616,6 +616,21 @@ _bouncetail_serve() {
         return
         ;;
     '--soft')
+        return
+        ;;
+    esac
+}
+
+_bouncetail_migrate() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state)
+    __bouncetail_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
         return
         ;;
     esac

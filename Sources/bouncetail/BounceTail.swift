@@ -12,8 +12,8 @@ struct BounceTail: ParsableCommand {
             (an unreadable or damaged input, a corrupt or locked state, a full disk), 64 a usage error.
             Shell completions: bouncetail --generate-completion-script bash|zsh|fish (also in completions/).
             """,
-        version: "0.1.0 (gzip: \(GzipDecoderKind.available.map(\.libraryName).joined(separator: ", fallback ")); journal: \(JournalReader.available ? "libsystemd" : "not built"))",
-        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, Activity.self, Reset.self, List.self, Deltas.self, Check.self, Explain.self, Serve.self])
+        version: "0.1.0 (gzip: \(GzipDecoderKind.available.map(\.libraryName).joined(separator: ", fallback ")); journal: \(JournalReader.available ? "libsystemd" : "not built"); postgresql: \(PostgresState.clientLibrary ?? "not built"))",
+        subcommands: [Scan.self, Track.self, Follow.self, Report.self, Suppress.self, Unsuppress.self, Activity.self, Reset.self, List.self, Deltas.self, Check.self, Explain.self, Serve.self, Migrate.self])
 
     /// An unknown command word gets its own message (the parser would call it "unexpected arguments").
     static func main() {

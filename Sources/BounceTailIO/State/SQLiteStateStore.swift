@@ -39,6 +39,9 @@ public final class SQLiteStateStore: StateStore {
     static let version1Name = "state.jsonl"
     static let version1Backup = "state.jsonl.v1-backup"
 
+    /// The schema version this bouncetail writes (`PRAGMA user_version`).
+    public static var schemaVersion: Int64 { StateSchema.version }
+
     public init(directory: String, access: Access) throws {
         self.directory = directory
         dir = try StateDirectory(path: directory, create: access == .write)

@@ -26,6 +26,10 @@ final class StateDirectory {
     /// (systemd's DynamicUser makes one); nothing inside it is followed.
     init(path: String, create: Bool) throws {
         self.path = path
+        // Not a directory to make: a `postgresql://` state is only created and migrated so far.
+        if PostgresState.isConnectionString(path) {
+            throw StateError(message: "\(PostgresState.redacted(path)): a state in PostgreSQL is created by `bouncetail migrate --state`; this version tracks, lists and serves from a state directory only")
+        }
         var st = stat()
         if stat(path, &st) != 0 {
             guard errno == ENOENT else { throw StateError(message: "\(path): cannot use the state directory: \(errnoText())") }
