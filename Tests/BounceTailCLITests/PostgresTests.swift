@@ -61,6 +61,7 @@ final class PostgresInstance {
     }
 
     /// Runs `sql` with psql; the rows, values separated by `|`.
+    @discardableResult
     func rows(_ sql: String) throws -> [String] {
         let (status, out) = try runTool("/usr/bin/psql", [conninfo, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], in: dir)
         guard status == 0 else { throw PostgresFailure(message: "psql: \(out)") }
