@@ -88,7 +88,15 @@ struct Report: ParsableCommand {
 
     private func text(_ r: BounceReport, files: Int, _ first: Instant?, _ last: Instant?) -> String {
         let t = r.totals
-        var s = "bouncetail report: \(files) file\(files == 1 ? "" : "s")"
+        // The journal is named, not counted as a file.
+        let journal = input.journalInput.location?.description
+        let logFiles = files - (journal == nil ? 0 : 1)
+        var s = "bouncetail report: "
+        if let journal {
+            s += logFiles == 0 ? journal : "\(logFiles) file\(logFiles == 1 ? "" : "s") and \(journal)"
+        } else {
+            s += "\(files) file\(files == 1 ? "" : "s")"
+        }
         if let first, let last { s += ", \(first.rfc3339) to \(last.rfc3339)" }
         s += "\n\n"
         s += "  delivered \(t.delivered)   deferred \(t.deferred)   bounced \(t.hardBounced + t.softBounced) (hard \(t.hardBounced), soft \(t.softBounced))   expired \(t.expired)\n"

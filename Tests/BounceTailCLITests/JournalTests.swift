@@ -92,6 +92,8 @@ struct JournalTests {
         let r2 = try runWithEnvironmentCapturing(["report", "--json", "--journal-file", "mail.journal"], in: dir)
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(r1.stdout == r2.stdout)
+        let text = try runWithEnvironmentCapturing(["report", "--journal-file", "mail.journal"], in: dir)
+        #expect(text.stdout.hasPrefix("bouncetail report: journal file \(dir.path)/mail.journal, 2026-11-01T"), "\(text.stdout)")
     }
 
     @Test func entriesAddedLaterAreReadByTheNextRunOnly() throws {
