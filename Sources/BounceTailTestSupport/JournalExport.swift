@@ -88,14 +88,24 @@ public enum JournalExport {
             return UInt64(date.timeIntervalSince1970) * 1_000_000
         }
 
-        /// The entry in export format, a blank line after it (an empty host: no _HOSTNAME field).
-        public func export(monotonicMicros: UInt64) -> [UInt8] {
+        /// The entry in export format, a blank line after it (an empty host: no _HOSTNAME field). With
+        /// `trusted`, also the fields journald adds to every message from a service (process, unit, machine),
+        /// as many as a real journal's entries carry.
+        public func export(monotonicMicros: UInt64, trusted: Bool = false) -> [UInt8] {
             var s = "__REALTIME_TIMESTAMP=\(realtimeMicros)\n__MONOTONIC_TIMESTAMP=\(monotonicMicros)\n"
             s += "_BOOT_ID=\(JournalExport.bootID)\n"
             if !host.isEmpty { s += "_HOSTNAME=\(host)\n" }
             s += "SYSLOG_IDENTIFIER=\(identifier)\nSYSLOG_FACILITY=2\nPRIORITY=6\n_TRANSPORT=syslog\n"
             if let pid { s += "SYSLOG_PID=\(pid)\n_PID=\(pid)\n" }
             if let unit { s += "_SYSTEMD_UNIT=\(unit)\n" }
+            if trusted {
+                let program = identifier.split(separator: "/").last.map(String.init) ?? identifier
+                s += "_UID=0\n_GID=0\n_COMM=\(program)\n_EXE=/usr/lib/postfix/sbin/\(program)\n"
+                s += "_CMDLINE=\(program) -n \(program) -t unix -u\n_CAP_EFFECTIVE=1ffffffffff\n"
+                s += "_SYSTEMD_CGROUP=/system.slice/system-postfix.slice/postfix@-.service\n_SYSTEMD_SLICE=system-postfix.slice\n"
+                s += "_MACHINE_ID=4f8b2c1d9e7a4b3c8d6e5f4a3b2c1d0e\nSYSLOG_TIMESTAMP=Nov 23 00:00:00 \n"
+                s += "_SOURCE_REALTIME_TIMESTAMP=\(realtimeMicros)\n"
+            }
             var bytes = Array(s.utf8)
             let text = Array(message.utf8)
             if text.contains(UInt8(ascii: "\n")) {

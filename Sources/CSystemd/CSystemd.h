@@ -28,6 +28,7 @@ static inline void bt_journal_take(bt_journal_fields *f, int which, const uint8_
    journald writes through crashes) ends the pass with what was found so far. */
 static inline int bt_journal_entry_fields(sd_journal *j, bt_journal_fields *f) {
     static const char *const names[BT_FIELDS] = {"SYSLOG_IDENTIFIER=", "MESSAGE=", "_HOSTNAME=", "SYSLOG_PID=", "_PID="};
+    static const size_t lengths[BT_FIELDS] = {18, 8, 10, 11, 5};
     for (int i = 0; i < BT_FIELDS; i++) f->present[i] = 0, f->length[i] = 0;
     const void *data;
     size_t size;
@@ -42,7 +43,7 @@ static inline int bt_journal_entry_fields(sd_journal *j, bt_journal_fields *f) {
         case '_': which = size > 2 && d[1] == 'H' ? BT_FIELD_HOSTNAME : BT_FIELD_PID; break;
         default: continue;
         }
-        size_t n = strlen(names[which]);
+        size_t n = lengths[which];
         if (size < n || memcmp(d, names[which], n) != 0) continue;
         bt_journal_take(f, which, (const uint8_t *)d + n, size - n);
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BounceTailCore
 import BounceTailIO
+import BounceTailTestSupport
 #if BOUNCETAIL_ISAL
 import CIsal
 #endif
@@ -17,7 +18,34 @@ struct BounceTailBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bouncetail-bench",
         abstract: "Generate realistic mail logs, or time zlib's inflate alone, for the speed benchmark.",
-        subcommands: [Generate.self, Distinct.self, Inflate.self, PolicyLoad.self])
+        subcommands: [Generate.self, Distinct.self, Inflate.self, PolicyLoad.self, ExportJournal.self])
+}
+
+/// For Benchmarks/journal-speed.sh: syslog lines as journal export format, for systemd-journal-remote.
+struct ExportJournal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn syslog lines on stdin into journal export format on stdout (the fields journald records for a service's syslog message).",
+        discussion: "Example: bouncetail-bench export-journal < mail.log | /lib/systemd/systemd-journal-remote -o x.journal -")
+
+    @Option(help: "Year of legacy stamps (read in UTC).") var year: Int = 2026
+
+    func run() throws {
+        let out = OutputStream()
+        var skipped = 0
+        while let line = readLine() {
+            guard let e = JournalExport.Entry(syslogLine: line, year: year) else {
+                skipped += 1
+                continue
+            }
+            out.buffer += e.export(monotonicMicros: e.realtimeMicros, trusted: true)
+            try out.flushIfFull()
+        }
+        try out.flush()
+        if skipped > 0 {
+            let note = Array("export-journal: \(skipped) lines of another shape skipped\n".utf8)
+            _ = note.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        }
+    }
 }
 
 /// For Benchmarks/state-scale.sh: one hard bounce to each of N distinct recipients, so a state holds N records.
