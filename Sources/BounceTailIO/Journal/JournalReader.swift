@@ -146,20 +146,6 @@ public final class JournalReader {
         self.maxLineBytes = maxLineBytes
         acceptsAll = filter.identifiers.contains("*")
         patterns = filter.patterns()
-        #if BOUNCETAIL_JOURNAL
-        fields = .allocate(capacity: 1)
-        fields.initialize(to: bt_journal_fields())
-        // Identifier, message (up to the longest line read), host name, the two PIDs.
-        let capacities = [256, maxLineBytes, 256, 32, 32]
-        withUnsafeMutableBytes(of: &fields.pointee.buf) { raw in
-            let bufs = raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
-            for (i, c) in capacities.enumerated() { bufs[i] = .allocate(capacity: c) }
-        }
-        withUnsafeMutableBytes(of: &fields.pointee.cap) { raw in
-            let caps = raw.bindMemory(to: Int.self)
-            for (i, c) in capacities.enumerated() { caps[i] = c }
-        }
-        #endif
         line.reserveCapacity(maxLineBytes + 700)
         #if BOUNCETAIL_JOURNAL
         let name = location.description
@@ -185,6 +171,19 @@ public final class JournalReader {
             throw InputError.cannotOpen(path: name, reason: Self.openFailure(rc))
         }
         journal = j
+        // Allocated once the journal is open: from here a failure runs deinit, which frees them.
+        fields = .allocate(capacity: 1)
+        fields.initialize(to: bt_journal_fields())
+        // Identifier, message (up to the longest line read), host name, the two PIDs.
+        let capacities = [256, maxLineBytes, 256, 32, 32]
+        withUnsafeMutableBytes(of: &fields.pointee.buf) { raw in
+            let bufs = raw.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
+            for (i, c) in capacities.enumerated() { bufs[i] = .allocate(capacity: c) }
+        }
+        withUnsafeMutableBytes(of: &fields.pointee.cap) { raw in
+            let caps = raw.bindMemory(to: Int.self)
+            for (i, c) in capacities.enumerated() { caps[i] = c }
+        }
         // Whole messages, up to the longest line read (sd-journal cuts fields at 64 KiB unless told).
         sd_journal_set_data_threshold(j, maxLineBytes + 1)
         for unit in filter.units {
