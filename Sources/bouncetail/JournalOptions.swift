@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import BounceTailIO
 
 /// The systemd journal as an input (scan, track, report, follow): this host's, a directory of journal files, or
@@ -31,17 +30,13 @@ struct JournalOptions: ParsableArguments {
         if identifier.contains(where: \.isEmpty) { throw ValidationError("--identifier: an empty name matches nothing") }
     }
 
-    /// The journal asked for, if any (paths made absolute: the state keys a journal by where it is).
+    /// The journal asked for, if any (paths made absolute, so messages name them as the state keys them).
     var location: JournalLocation? {
         if journal { return .local }
-        if let journalDir { return .directory(Self.absolute(journalDir)) }
-        if !journalFile.isEmpty { return .files(journalFile.map(Self.absolute)) }
+        if let journalDir { return .directory(JournalLocation.absolute(journalDir)) }
+        if !journalFile.isEmpty { return .files(journalFile.map(JournalLocation.absolute)) }
         return nil
     }
 
     var filter: JournalFilter { JournalFilter(identifiers: identifier, units: unit) }
-
-    static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
 }

@@ -49,7 +49,9 @@ struct Report: ParsableCommand {
         var report = BounceReport()
         var first: Instant?
         var last: Instant?
-        let files = input.orderedFiles + (input.journalInput.location.map { [$0.description] } ?? [])
+        let files = input.orderedFiles
+        // The journal counts as an input in the JSON and the page; the text names it.
+        let inputs = files.count + (input.journalInput.location == nil ? 0 : 1)
         let failed = try input.forEachInput { path, opened in
             let file = Array(path.utf8)
             try scan.scan(
@@ -65,7 +67,7 @@ struct Report: ParsableCommand {
                 onWarning: { printError("bouncetail: \($0)") })
         }
         if let html {
-            let page = ReportHTML.page(report, files: files.count, first: first, last: last, top: top)
+            let page = ReportHTML.page(report, files: inputs, first: first, last: last, top: top)
             do {
                 try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
             } catch {
@@ -75,7 +77,7 @@ struct Report: ParsableCommand {
         }
         let out = OutputStream()
         do {
-            try out.write(Array((json ? jsonText(report, files: files.count, first, last) : text(report, files: files.count, first, last)).utf8))
+            try out.write(Array((json ? jsonText(report, files: inputs, first, last) : text(report, files: files.count, first, last)).utf8))
         } catch is BrokenPipe {
             return
         }
@@ -88,14 +90,13 @@ struct Report: ParsableCommand {
 
     private func text(_ r: BounceReport, files: Int, _ first: Instant?, _ last: Instant?) -> String {
         let t = r.totals
-        // The journal is named, not counted as a file.
-        let journal = input.journalInput.location?.description
-        let logFiles = files - (journal == nil ? 0 : 1)
         var s = "bouncetail report: "
-        if let journal {
-            s += logFiles == 0 ? journal : "\(logFiles) file\(logFiles == 1 ? "" : "s") and \(journal)"
+        let counted = "\(files) file\(files == 1 ? "" : "s")"
+        // The journal is named, not counted as a file.
+        if let journal = input.journalInput.location?.description {
+            s += files == 0 ? journal : "\(counted) and \(journal)"
         } else {
-            s += "\(files) file\(files == 1 ? "" : "s")"
+            s += counted
         }
         if let first, let last { s += ", \(first.rfc3339) to \(last.rfc3339)" }
         s += "\n\n"

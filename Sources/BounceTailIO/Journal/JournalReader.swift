@@ -31,7 +31,8 @@ public enum JournalLocation: Equatable, Sendable {
         }
     }
 
-    static func absolute(_ path: String) -> String {
+    /// `path` from the working directory when it is relative (the state keys a journal by where it is).
+    public static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
         guard getcwd(&buf, buf.count) != nil else { return path }
@@ -117,8 +118,7 @@ public final class JournalReader {
     public private(set) var tooLong = false
     /// Whether reading has moved onto an entry yet (a cursor exists).
     public private(set) var onEntry = false
-    /// Entries passed over by the filter, and lines too long to use, since opening.
-    public private(set) var skippedEntries = 0
+    /// Entries whose message was too long to use, since opening.
     public private(set) var tooLongEntries = 0
     #if BOUNCETAIL_JOURNAL
     /// Where the current entry's fields are copied, and the buffers they are copied into (made once).
@@ -380,7 +380,6 @@ public final class JournalReader {
         if readCurrentNext {
             readCurrentNext = false
             if try makeLine() { return true }
-            skippedEntries += 1
         }
         while true {
             let rc = sd_journal_next(journal)
@@ -388,11 +387,16 @@ public final class JournalReader {
             if rc == 0 { return false }
             onEntry = true
             if try makeLine() { return true }
-            skippedEntries += 1
         }
         #else
         return false
         #endif
+    }
+
+    /// The warning for the current entry when it is `tooLong` (its time names it: entries have no line numbers).
+    public var tooLongWarning: String {
+        let when = Instant(seconds: Int64(realtimeMicros / 1_000_000)).rfc3339
+        return "\(location.description): entry at \(when): message longer than \(maxLineBytes) bytes skipped"
     }
 
     /// The cursor of the current entry (cold: once per commit).

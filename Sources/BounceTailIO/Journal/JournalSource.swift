@@ -8,12 +8,8 @@ public final class JournalSource: ByteSource {
     /// numbers).
     public var onWarning: (String) -> Void = { _ in }
     private var pending = 0
-    private let maxLineBytes: Int
 
-    public init(_ reader: JournalReader, maxLineBytes: Int) {
-        self.reader = reader
-        self.maxLineBytes = maxLineBytes
-    }
+    public init(_ reader: JournalReader) { self.reader = reader }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
         var filled = 0
@@ -21,8 +17,7 @@ public final class JournalSource: ByteSource {
             if pending == 0 {
                 guard try reader.next() else { break }
                 if reader.tooLong {
-                    let when = Instant(seconds: Int64(reader.realtimeMicros / 1_000_000)).rfc3339
-                    onWarning("\(reader.location.description): entry at \(when): message longer than \(maxLineBytes) bytes skipped")
+                    onWarning(reader.tooLongWarning)
                     continue
                 }
                 pending = reader.line.count
@@ -47,7 +42,7 @@ extension InputOpener {
                                onWarning: @escaping (String) -> Void) throws -> OpenedInput {
         let reader = try JournalReader(location, filter: filter, maxLineBytes: maxLineBytes)
         reader.seekHead()
-        let source = JournalSource(reader, maxLineBytes: maxLineBytes)
+        let source = JournalSource(reader)
         source.onWarning = onWarning
         let path = location.description
         return OpenedInput(

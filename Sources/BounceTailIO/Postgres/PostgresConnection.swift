@@ -29,23 +29,9 @@ public enum PostgresState {
 
     /// The connection string as messages show it: any password replaced.
     public static func redacted(_ state: String) -> String {
-        var s = state
-        // postgresql://user:secret@host → postgresql://user:***@host
-        if let scheme = s.range(of: "://"), let at = s[scheme.upperBound...].firstIndex(of: "@"),
-           let colon = s[scheme.upperBound..<at].firstIndex(of: ":")
-        {
-            s.replaceSubrange(s.index(after: colon)..<at, with: "***")
-        }
-        // password=secret, also in a URL's query
-        for key in ["password=", "password%3D"] {
-            var from = s.startIndex
-            while let r = s.range(of: key, range: from..<s.endIndex) {
-                let end = s[r.upperBound...].firstIndex { $0 == " " || $0 == "&" } ?? s.endIndex
-                s.replaceSubrange(r.upperBound..<end, with: "***")
-                from = s.index(r.upperBound, offsetBy: 3)
-            }
-        }
-        return s
+        // postgresql://user:secret@host, and password=secret in key=value form or a URL's query.
+        state.replacingOccurrences(of: "(://[^:/@]*:)[^@]*@", with: "$1***@", options: .regularExpression)
+            .replacingOccurrences(of: "(password(=|%3D))[^ &]*", with: "$1***", options: .regularExpression)
     }
 }
 

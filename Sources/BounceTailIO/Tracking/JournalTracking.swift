@@ -120,8 +120,7 @@ extension Tracker {
             run.entries += 1
             run.dirty = true
             if reader.tooLong {
-                let when = Instant(seconds: Int64(reader.realtimeMicros / 1_000_000)).rfc3339
-                onWarning("\(reader.location.description): entry at \(when): message longer than \(settings.scan.maxLineBytes) bytes skipped")
+                onWarning(reader.tooLongWarning)
                 continue
             }
             let line = reader.line

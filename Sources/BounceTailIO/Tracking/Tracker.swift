@@ -424,11 +424,11 @@ public final class Tracker {
     /// Final commit: forget records of inputs not seen for many runs; on stdout, record what was printed.
     public func finish() throws {
         let run = state.run
-        let before = state.inputs.count
+        let before = state.inputs.count + state.journals.count
         state.inputs.removeAll { run - $0.run > 50 }
         state.journals.removeAll { run - $0.run > 50 }
         try applyQueuedCommands()
-        if !savedSinceChange || state.inputs.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
+        if !savedSinceChange || state.inputs.count + state.journals.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
         // On stdout, a state that does not know the last deltas were printed would print them again.
         if output.stdoutSeqToRecord != nil { try commit() }
         store.checkpointIfLarge()
