@@ -65,6 +65,11 @@ public final class BounceLedger {
     private var changedSlots: [Int32] = []
     private var slotChanged: [Bool] = []
 
+    /// In a state many hosts share: the ledger keeps only this host's message pairs and hands what each
+    /// outcome did to the store as points, merged into the fleet's records at commit (`FleetTimeline`);
+    /// it makes no deltas itself.
+    public var fleet: FleetPoints?
+
     public init(policy: SuppressionPolicy, lastSeq: UInt64 = 0) {
         self.policy = policy
         self.lastSeq = lastSeq
@@ -103,9 +108,11 @@ public final class BounceLedger {
         }
         guard let at, at > keyRange.lowerBound, !AddressSyntax.isRole(l, keyRange.lowerBound, at) else { return }
         let keyHash = ByteKey.hash(l, keyRange)
+        if let fleet, fleet.newest.map({ $0 < o.time }) ?? true { fleet.newest = o.time }
         switch o.status {
         case .delivered:
             forgetPair(o, keyRange: keyRange, keyHash: keyHash)
+            if let fleet { return fleet.delivered(l, keyRange, hash: keyHash, at: o.time, file: file, line: o.line) }
             guard let slot = recipientSlot(l, keyRange, hash: keyHash) else { return }
             let wasSuppressed = recipients.values[Int(slot)]!.suppressed
             guard !recipients.values[Int(slot)]!.isEmpty else { return }
@@ -146,6 +153,11 @@ public final class BounceLedger {
                 }
             }
             guard newHard != 0 || newSoft != 0 else { return }
+            if let fleet {
+                let kind: FleetTimeline.Point.Kind = newSoft < 0 ? .move : newHard > 0 ? .hard : .soft
+                fleet.add(ByteKey.lowered(l, keyRange), .init(kind, o.time, reason: c.reason.name, file: file, line: o.line))
+                return
+            }
             let slot = recipientSlot(l, keyRange, hash: keyHash)
                 ?? recipients.insertLowered(l, keyRange, hash: keyHash, value: Recipient())
             noteChanged(slot)
@@ -352,17 +364,8 @@ public final class BounceLedger {
         r.suppressedAt = time
         r.suppressReason = reason
         r.suppressWhy = why
-        if let d = policy.suppressForSeconds {
-            // Past the year 9999 an end cannot be written as a time: such an end is the last second of it.
-            let latest = Instant.latestStorable.seconds
-            let until = time.seconds > latest - min(d, latest)
-                ? Instant.latestStorable
-                : Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
-            r.until = until
-            expiries.push(.init(until: until, slot: slot, key: recipients.key(slot)))
-        } else {
-            r.until = nil
-        }
+        r.until = policy.end(ofSuppressionAt: time)
+        if let until = r.until { expiries.push(.init(until: until, slot: slot, key: recipients.key(slot))) }
     }
 
     private func delta(
@@ -484,6 +487,44 @@ public final class BounceLedger {
         for slot in pairs.liveSlots where now - pairs.values[Int(slot)]!.lastSeen > policy.pairMaxAgeSeconds {
             pairs.remove(slot)
         }
+    }
+}
+
+/// What this host's outcomes did since the last commit, for a store shared by many hosts: the points in the
+/// order they were read, and the latest delivery to each address (deliveries are most lines: one entry per
+/// address, kept in a byte-keyed table, no allocation per line).
+public final class FleetPoints {
+    public private(set) var points: [(key: [UInt8], point: FleetTimeline.Point)] = []
+    private var deliveries = ByteKeyedTable<FleetTimeline.Point>()
+    /// The newest log time seen (timed suppressions ending by then are lifted at the commit).
+    public var newest: Instant?
+
+    public init() {}
+
+    public var isEmpty: Bool { points.isEmpty && deliveries.count == 0 }
+
+    public func add(_ key: [UInt8], _ p: FleetTimeline.Point) { points.append((key, p)) }
+
+    func delivered(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, hash: UInt64, at time: Instant, file: [UInt8], line: Int) {
+        if let slot = deliveries.find(hash: hash, { ByteKey.equals($0, l, r) }) {
+            if deliveries.values[Int(slot)]!.time < time { deliveries.values[Int(slot)] = .init(.delivered, time, file: file, line: line) }
+        } else {
+            _ = deliveries.insertLowered(l, r, hash: hash, value: .init(.delivered, time, file: file, line: line))
+        }
+    }
+
+    /// Every address with points, in address order, its points oldest first (a delivery as the last it had).
+    public func byAddress() -> [(key: [UInt8], points: [FleetTimeline.Point])] {
+        var grouped: [[UInt8]: [FleetTimeline.Point]] = [:]
+        for (k, p) in points { grouped[k, default: []].append(p) }
+        for slot in deliveries.liveSlots { grouped[deliveries.key(slot), default: []].append(deliveries.values[Int(slot)]!) }
+        return grouped.map { ($0.key, $0.value) }.sorted { ByteKey.precedes($0.key, $1.key) }
+    }
+
+    /// Committed: start again.
+    public func clear() {
+        points.removeAll(keepingCapacity: true)
+        deliveries = ByteKeyedTable()
     }
 }
 

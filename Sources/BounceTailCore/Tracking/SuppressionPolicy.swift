@@ -14,4 +14,14 @@ public struct SuppressionPolicy: Sendable, Equatable {
     public var pairMaxAgeSeconds: Int64 = 10 * 86400
 
     public init() {}
+
+    /// When a suppression made at `time` ends (nil: never). Past the year 9999 an end cannot be written as a
+    /// time: such an end is the last second of it.
+    public func end(ofSuppressionAt time: Instant) -> Instant? {
+        guard let d = suppressForSeconds else { return nil }
+        let latest = Instant.latestStorable.seconds
+        return time.seconds > latest - min(d, latest)
+            ? Instant.latestStorable
+            : Instant(seconds: time.seconds + d, nanoseconds: time.nanoseconds, fractionDigits: time.fractionDigits)
+    }
 }
