@@ -183,3 +183,25 @@ import Testing
         #expect(t.points.isEmpty && t.isBare && t.baseIsDelivery)
     }
 }
+
+@Suite struct FleetTimelineTextTests {
+    @Test func aTimelineReadsBackAsItWasWritten() {
+        var policy = SuppressionPolicy()
+        policy.hardLimit = 2
+        policy.suppressForSeconds = 86400
+        var t = FleetTimeline()
+        let key = Array("\"a b\"@example.net".utf8)
+        _ = t.merge([.init(.soft, Instant(seconds: 1_790_000_000, nanoseconds: 250_000_000, fractionDigits: 3), reason: "mailboxfull"),
+                     .init(.suppress, Instant(seconds: 1_790_000_100), reason: "complaint from the  form"),
+                     .init(.hard, Instant(seconds: 1_790_000_200), reason: "userunknown")],
+                    key: key, policy: policy, now: nil, keepAfter: Instant(seconds: 1_790_000_050))
+        #expect(t.record.suppressed && t.baseTime != nil && t.points.count == 2)
+        let back = FleetTimeline(text: t.text)
+        #expect(back == t)
+        #expect(back?.base.firstBounce?.fractionDigits == 3)
+        for bad in ["", "t1 - x\nb 0\nr 0", t.text.replacingOccurrences(of: "userunknown", with: "nosuchreason"),
+                    t.text + "\nh yesterday", t.text + "\nh 2020-01-01T00:00:00Z"] {
+            #expect(FleetTimeline(text: bad) == nil, "read: \(bad)")
+        }
+    }
+}

@@ -223,3 +223,74 @@ public struct FleetTimeline: Equatable, Sendable {
             file: file, line: line)
     }
 }
+
+// MARK: - As text (the shared store keeps it in one column per address)
+
+extension FleetTimeline {
+    /// Lines: `t1 BASETIME d|f`, `b RECORD` (the base), `r RECORD` (as committed), then one per point:
+    /// `KIND TIME [REASON]`. A record is `hard soft first last soft_since last_reason suppressed suppressed_at
+    /// until why [reason]`, `-` for what is not there; reasons last, as they may hold spaces.
+    public var text: String {
+        var lines = ["t1 \(baseTime?.rfc3339 ?? "-") \(baseIsDelivery ? "d" : "f")", "b " + Self.text(base), "r " + Self.text(record)]
+        for p in points {
+            lines.append(String(UnicodeScalar(p.kind.rawValue)) + " " + p.time.rfc3339 + (p.reason.map { " " + $0 } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Reads `text`; nil when any part of it is not what `text` writes.
+    public init?(text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 3 else { return nil }
+        let head = lines[0].split(separator: " ")
+        guard head.count == 3, head[0] == "t1", head[2] == "d" || head[2] == "f" else { return nil }
+        if head[1] != "-" {
+            guard let t = Instant(rfc3339: String(head[1])) else { return nil }
+            baseTime = t
+        }
+        baseIsDelivery = head[2] == "d"
+        guard lines[1].hasPrefix("b "), let b = Self.record(lines[1].dropFirst(2)),
+              lines[2].hasPrefix("r "), let r = Self.record(lines[2].dropFirst(2)) else { return nil }
+        base = b
+        record = r
+        for l in lines[3...] {
+            let f = l.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count >= 2, f[0].utf8.count == 1, let kind = Point.Kind(rawValue: f[0].utf8.first!),
+                  let t = Instant(rfc3339: String(f[1])) else { return nil }
+            points.append(Point(kind, t, reason: f.count == 3 ? String(f[2]) : nil))
+        }
+        guard zip(points, points.dropFirst()).allSatisfy({ !($1.time < $0.time) }) else { return nil }
+    }
+
+    static func text(_ r: BounceLedger.Recipient) -> String {
+        func t(_ i: Instant?) -> String { i?.rfc3339 ?? "-" }
+        var s = "\(r.hard) \(r.soft) \(t(r.firstBounce)) \(t(r.lastBounce)) \(t(r.softSince)) \(r.lastReason?.name ?? "-") "
+        s += "\(r.suppressed ? 1 : 0) \(t(r.suppressedAt)) \(t(r.until)) \(r.suppressWhy?.rawValue ?? "-")"
+        if let reason = r.suppressReason { s += " " + reason }
+        return s
+    }
+
+    static func record(_ s: Substring) -> BounceLedger.Recipient? {
+        let f = s.split(separator: " ", maxSplits: 10, omittingEmptySubsequences: false)
+        guard f.count >= 10, let hard = Int(f[0]), let soft = Int(f[1]), hard >= 0, soft >= 0,
+              hard <= BounceLedger.Recipient.maxCounter, soft <= BounceLedger.Recipient.maxCounter,
+              f[6] == "0" || f[6] == "1" else { return nil }
+        func t(_ x: Substring) -> Instant?? { x == "-" ? .some(nil) : Instant(rfc3339: String(x)).map { .some($0) } }
+        guard let first = t(f[2]), let last = t(f[3]), let since = t(f[4]), let at = t(f[7]), let until = t(f[8]) else { return nil }
+        var r = BounceLedger.Recipient()
+        r.hard = hard
+        r.soft = soft
+        (r.firstBounce, r.lastBounce, r.softSince, r.suppressedAt, r.until) = (first, last, since, at, until)
+        if f[5] != "-" {
+            guard let reason = BounceReason(name: String(f[5])) else { return nil }
+            r.lastReason = reason
+        }
+        r.suppressed = f[6] == "1"
+        if f[9] != "-" {
+            guard let why = SuppressionDelta.Why(rawValue: String(f[9])) else { return nil }
+            r.suppressWhy = why
+        }
+        r.suppressReason = f.count == 11 ? String(f[10]) : nil
+        return r
+    }
+}
