@@ -25,6 +25,7 @@ struct Migrate: ParsableCommand {
                 switch what {
                 case .created: print("\(name): schema bouncetail created at version \(PostgresSchema.version)")
                 case .upToDate: print("\(name): schema bouncetail is at version \(PostgresSchema.version), nothing to do")
+                case .migrated(let from): print("\(name): schema bouncetail migrated from version \(from) to \(PostgresSchema.version)")
                 }
             } else {
                 let store = try SQLiteStateStore(directory: state, access: .write)

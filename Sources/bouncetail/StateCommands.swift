@@ -15,9 +15,17 @@ struct DeltaOptions: ParsableArguments {
     @Option(help: "Deltas kept in the state for `bouncetail deltas --since` (besides those not yet written out).")
     var keepDeltas: UInt64 = 100_000
 
+    @Option(help: ArgumentHelp("With --state postgresql://...: this host's name in the shared state (default: the system's host name).", valueName: "name"))
+    var hostName: String?
+
+    @Option(help: ArgumentHelp("With --state postgresql://...: how far behind the fleet's newest log time a host's outcomes are still placed exactly (default 1d).", valueName: "duration"))
+    var reorderWindow: Duration?
+
     func apply(to settings: inout TrackSettings) {
         settings.continueSeq = continueSeq
         settings.keepDeltas = keepDeltas
+        settings.hostName = hostName
+        if let reorderWindow { settings.reorderWindowSeconds = reorderWindow.seconds }
     }
 }
 
@@ -91,7 +99,8 @@ func changeByHand(_ action: QueuedCommand.Action, _ options: StateOptions, _ add
     let times = times ?? Array(repeating: now, count: addresses.count)
     try runReportingErrors {
         do {
-            let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas)
+            let tracker = try Tracker(stateDirectory: options.state, settings: TrackSettings(), deltasPath: options.deltas,
+                                      byHand: PostgresState.isConnectionString(options.state))
             switch action {
             case .suppress: try tracker.suppress(addresses, reason: reason ?? "manual", at: now)
             case .unsuppress: try tracker.unsuppress(addresses, at: now)
@@ -242,7 +251,9 @@ struct List: ParsableCommand {
     func run() throws {
         if rejected { return try listRejected() }
         try runReportingErrors {
-            let store = try SQLiteStateStore(directory: state, access: .read)
+            let store: StateStore = PostgresState.isConnectionString(state)
+                ? try PostgresStateStore(state, host: PostgresState.systemHostName, access: .read)
+                : try SQLiteStateStore(directory: state, access: .read)
             let out = OutputStream()
             var j = JSONBuffer()
             if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }

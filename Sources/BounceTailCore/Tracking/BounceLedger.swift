@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Per-recipient consecutive-bounce counters and suppressions: the one stateful stage (docs/TRACKING.md).
 ///
 /// Outcomes are applied in log order and time is log time, so the same logs always give the same deltas.
@@ -217,6 +220,7 @@ public final class BounceLedger {
     /// Suppresses an address by hand (forever, unless the policy has a duration); nil if it already is.
     public func suppressManually(_ address: [UInt8], reason: String, at time: Instant) -> SuppressionDelta? {
         let key = address.map(ASCII.lower)
+        if let fleet { fleet.add(key, .init(.suppress, time, reason: reason)); return nil }
         let slot = slotFor(key) ?? recipients.insert(key: key, hash: ByteKey.hash(key), value: Recipient())
         var r = recipients.values[Int(slot)]!
         guard !r.suppressed else { return nil }
@@ -229,6 +233,7 @@ public final class BounceLedger {
     /// Lifts a suppression by hand and resets the counters; nil if the address was not suppressed.
     public func unsuppressManually(_ address: [UInt8], at time: Instant) -> SuppressionDelta? {
         let key = address.map(ASCII.lower)
+        if let fleet { fleet.add(key, .init(.unsuppress, time)); return nil }
         guard let slot = slotFor(key), recipients.values[Int(slot)]!.suppressed else { return nil }
         forget(slot)
         return delta(.unsuppress, key: key, why: .manual, reason: nil, Recipient(), time: time, file: nil, line: nil)
@@ -245,6 +250,10 @@ public final class BounceLedger {
     /// stays (only a delivery or an unsuppress lifts it), its counters zeroed.
     public func recordActivity(_ address: [UInt8], at time: Instant, liftsSoft: Bool) -> (ActivityResult, SuppressionDelta?) {
         let key = address.map(ASCII.lower)
+        if let fleet {
+            fleet.add(key, .init(liftsSoft ? .activityLifting : .activity, time))
+            return (.reset, nil)
+        }
         guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return (.unknown, nil) }
         let r = recipients.values[Int(slot)]!
         if let last = r.lastBounce, time < last { return (.olderThanLastBounce, nil) }
@@ -259,6 +268,8 @@ public final class BounceLedger {
     /// Zeroes an address's counters by hand without changing the list; false when it had nothing to reset.
     public func resetCounters(_ address: [UInt8]) -> Bool {
         let key = address.map(ASCII.lower)
+        // By hand, now: the wall clock's time (the other changes by hand carry theirs).
+        if let fleet { fleet.add(key, .init(.reset, Instant(seconds: Int64(time(nil))))); return true }
         guard let slot = slotFor(key), !recipients.values[Int(slot)]!.isEmpty else { return false }
         let r = recipients.values[Int(slot)]!
         guard r.hard > 0 || r.soft > 0 else { return false }

@@ -27,6 +27,13 @@ public enum PostgresState {
         #endif
     }
 
+    /// The system's host name, a host's default name in a shared state.
+    public static var systemHostName: String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count) == 0 else { return "localhost" }
+        return String(cString: buf)
+    }
+
     /// The connection string as messages show it: any password replaced.
     public static func redacted(_ state: String) -> String {
         // postgresql://user:secret@host, and password=secret in key=value form or a URL's query.
@@ -88,11 +95,16 @@ final class PostgresConnection {
                 }
             }
         }
-        guard let result else { throw StateError(message: "\(name): \(Self.text(PQerrorMessage(connection)))") }
+        guard let result else {
+            throw StateError(message: "\(name): \(Self.text(PQerrorMessage(connection)))", retryable: isBroken)
+        }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw StateError(message: "\(name): \(Self.text(PQresultErrorMessage(result)))")
+            // A deadlock or serialization failure is PostgreSQL's way of asking for the transaction again.
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw StateError(message: "\(name): \(Self.text(PQresultErrorMessage(result)))",
+                             retryable: isBroken || state == "40001" || state == "40P01")
         }
         var rows: [[String?]] = []
         for r in 0..<PQntuples(result) {
@@ -104,6 +116,45 @@ final class PostgresConnection {
         #else
         return []
         #endif
+    }
+
+    /// The connection was lost (the server restarted or went away).
+    var isBroken: Bool {
+        #if BOUNCETAIL_POSTGRES
+        return PQstatus(connection) != CONNECTION_OK
+        #else
+        return true
+        #endif
+    }
+
+    /// Connects again with the same parameters; whether it worked.
+    func reconnect() -> Bool {
+        #if BOUNCETAIL_POSTGRES
+        PQreset(connection)
+        return PQstatus(connection) == CONNECTION_OK
+        #else
+        return false
+        #endif
+    }
+
+    /// A PostgreSQL array literal of text values (nil: NULL), for `unnest($1::text[])` and `= ANY($1)`: a
+    /// batch of rows is one statement and one round trip.
+    static func array(_ values: [String?]) -> String {
+        var out = "{"
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            guard let v else {
+                out += "NULL"
+                continue
+            }
+            out += "\""
+            for c in v.unicodeScalars {
+                if c == "\"" || c == "\\" { out += "\\" }
+                out.unicodeScalars.append(c)
+            }
+            out += "\""
+        }
+        return out + "}"
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.

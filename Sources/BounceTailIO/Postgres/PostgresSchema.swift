@@ -4,13 +4,13 @@
 /// that other tools (a Postfix `pgsql:` map, the sender's application) can query the list directly.
 public enum PostgresSchema {
     /// `bouncetail.meta`'s `schema_version`.
-    public static let version: Int64 = 1
+    public static let version: Int64 = 2
 
     /// Serialises schema changes across hosts (`pg_advisory_xact_lock`): "BTLS", as the embedded store's
     /// application id.
     static let migrationLock: Int64 = 0x4254_4C53
 
-    static let create = """
+    static let tables = """
         CREATE SCHEMA IF NOT EXISTS bouncetail;
 
         CREATE TABLE bouncetail.meta (          -- schema_version, last_seq (the fleet's last delta)
@@ -19,14 +19,16 @@ public enum PostgresSchema {
         );
 
         CREATE TABLE bouncetail.hosts (         -- each host that tracks into this state
-            host        TEXT PRIMARY KEY,       -- its name (--host, default the system's host name)
+            host        TEXT PRIMARY KEY,       -- its name (--host-name, default the system's host name)
             run         BIGINT NOT NULL,        -- its runs so far (old inputs are forgotten by run)
             stdout_seq  BIGINT,                 -- the last seq it printed on stdout
-            last_commit TIMESTAMPTZ
+            newest      BIGINT NOT NULL,        -- the newest log time it has committed (microseconds)
+            last_commit TIMESTAMPTZ NOT NULL
         );
 
         CREATE TABLE bouncetail.inputs (        -- per host: each input read in its last 50 runs, known by content
             host        TEXT NOT NULL,
+            position    INTEGER NOT NULL,
             name        TEXT NOT NULL,          -- the name it was last read under (identity is the content)
             head_hash   BIGINT NOT NULL,        -- FNV-1a of its first head_length bytes (decompressed)
             head_length INTEGER NOT NULL,
@@ -35,7 +37,7 @@ public enum PostgresSchema {
             tail_hash   BIGINT NOT NULL,        -- FNV-1a of the tail_length bytes before offset
             tail_length INTEGER NOT NULL,
             run         BIGINT NOT NULL,
-            PRIMARY KEY (host, head_hash, head_length)
+            PRIMARY KEY (host, position)
         );
 
         CREATE TABLE bouncetail.journals (      -- per host: where each systemd journal read stands
@@ -54,41 +56,45 @@ public enum PostgresSchema {
             soft            INTEGER NOT NULL,   -- consecutive soft failures
             first_bounce    TIMESTAMPTZ,        -- first failure of the streak
             last_bounce     TIMESTAMPTZ,
-            soft_since      TIMESTAMPTZ,        -- first failure of the soft streak
-            last_delivered  TIMESTAMPTZ,        -- the latest delivery seen (outcomes older than it are history)
+            last_delivered  TIMESTAMPTZ,        -- the last delivery any host saw (within the reordering window)
             last_reason     TEXT,               -- docs/CLASSIFICATION.md's reason names
             suppressed      BOOLEAN NOT NULL,   -- on the suppression list
             suppressed_at   TIMESTAMPTZ,
             until           TIMESTAMPTZ,        -- end of a timed suppression (NULL: until delivered or lifted)
             suppress_reason TEXT,               -- a reason name, or the operator's text
-            suppress_why    TEXT                -- hard, soft or manual
+            suppress_why    TEXT,               -- hard, soft or manual
+            timeline        TEXT NOT NULL       -- bouncetail's own: the points replayed in log-time order
         );
-        CREATE INDEX recipients_by_end ON bouncetail.recipients (until) WHERE until IS NOT NULL;
+        CREATE INDEX recipients_by_end ON bouncetail.recipients (until) WHERE suppressed AND until IS NOT NULL;
         CREATE INDEX recipients_suppressed ON bouncetail.recipients (address) WHERE suppressed;
+        CREATE INDEX recipients_bare ON bouncetail.recipients (last_delivered) WHERE hard = 0 AND soft = 0 AND NOT suppressed;
 
-        CREATE TABLE bouncetail.pairs (         -- a message to a recipient that failed and is not final yet
+        CREATE TABLE bouncetail.pairs (         -- per host: a message to a recipient that failed, not final yet
+            tracker      TEXT NOT NULL,         -- the tracking host
             host         TEXT NOT NULL,         -- the MTA host the log line names
             queue_id     TEXT NOT NULL,
             recipient    TEXT NOT NULL,
             counted_hard BOOLEAN NOT NULL,
             last_seen    BIGINT NOT NULL,       -- log time, seconds
-            PRIMARY KEY (host, queue_id, recipient)
+            PRIMARY KEY (tracker, host, queue_id, recipient)
         );
 
-        CREATE TABLE bouncetail.messages (      -- Postfix messages with recipients pending after a deferral
+        CREATE TABLE bouncetail.messages (      -- per host: Postfix messages with recipients pending after a deferral
+            tracker   TEXT NOT NULL,
             host      TEXT NOT NULL,
             queue_id  TEXT NOT NULL,
             last_seen BIGINT NOT NULL,
-            PRIMARY KEY (host, queue_id)
+            PRIMARY KEY (tracker, host, queue_id)
         );
         CREATE TABLE bouncetail.message_recipients (
+            tracker   TEXT NOT NULL,
             host      TEXT NOT NULL,
             queue_id  TEXT NOT NULL,
             position  INTEGER NOT NULL,         -- oldest first
             recipient TEXT NOT NULL,
             original  TEXT,
             dsn       TEXT,
-            PRIMARY KEY (host, queue_id, position)
+            PRIMARY KEY (tracker, host, queue_id, position)
         );
 
         CREATE TABLE bouncetail.deltas (        -- the outbox: every delta of the fleet, one seq for all hosts
@@ -96,9 +102,10 @@ public enum PostgresSchema {
             time      TIMESTAMPTZ NOT NULL,
             action    TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress')),
             recipient TEXT NOT NULL,
-            host      TEXT NOT NULL,            -- the tracking host whose commit made it
+            host      TEXT NOT NULL,            -- the host whose commit made it
             json      TEXT NOT NULL             -- the delta's JSON line as a deltas file has it (docs/FORMAT.md)
         );
+        CREATE INDEX deltas_by_host ON bouncetail.deltas (host, seq);
 
         CREATE TABLE bouncetail.delta_files (   -- per host: where each of its deltas files stands
             host        TEXT NOT NULL,
@@ -108,32 +115,35 @@ public enum PostgresSchema {
             written_seq BIGINT NOT NULL,
             PRIMARY KEY (host, path)
         );
-
-        CREATE TABLE bouncetail.commands (      -- suppress/unsuppress/activity/reset queued for the writers
-            id      BIGSERIAL PRIMARY KEY,
-            action  TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress', 'activity', 'reset')),
-            address TEXT NOT NULL,
-            reason  TEXT,
-            time    TIMESTAMPTZ NOT NULL,       -- when it was asked
-            done    BOOLEAN NOT NULL DEFAULT false,
-            seq     BIGINT,                     -- the delta it made (NULL: nothing to change)
-            note    TEXT
-        );
-
-        INSERT INTO bouncetail.meta (name, value) VALUES ('schema_version', 1), ('last_seq', 0);
         """
+
+    static let create = tables + """
+
+        INSERT INTO bouncetail.meta (name, value) VALUES ('schema_version', 2), ('last_seq', 0);
+        """
+
+    /// Version 1 was made by `migrate` alone (no command wrote into it): its tables are empty and replaced.
+    static let from1 = """
+        DROP TABLE bouncetail.hosts, bouncetail.inputs, bouncetail.journals, bouncetail.recipients, bouncetail.pairs,
+            bouncetail.messages, bouncetail.message_recipients, bouncetail.deltas, bouncetail.delta_files,
+            bouncetail.commands, bouncetail.meta;
+        """ + create
 
     /// What `migrate` found and did.
     public enum Migration: Equatable {
         case created
         case upToDate
+        case migrated(from: Int64)
     }
 
     /// Creates the schema in an empty database, or checks it is the one this bouncetail writes; in one
     /// transaction under an advisory lock, so hosts migrating at once create it once.
     public static func migrate(_ conninfo: String) throws -> Migration {
-        let db = try PostgresConnection(conninfo)
-        return try db.transaction {
+        try migrate(PostgresConnection(conninfo))
+    }
+
+    static func migrate(_ db: PostgresConnection) throws -> Migration {
+        try db.transaction {
             try db.query("SELECT pg_advisory_xact_lock($1)", [String(migrationLock)])
             let exists = try db.query("SELECT to_regclass('bouncetail.meta') IS NOT NULL", [])
             guard exists.first?.first == "t" else {
@@ -147,7 +157,13 @@ public enum PostgresSchema {
             if v > version {
                 throw StateError(message: "\(db.name): schema version \(v), this bouncetail writes version \(version) (a newer bouncetail migrated it?); not changed")
             }
-            // Version 1 is the first: later versions add their steps here.
+            if v == 1 {
+                guard try db.query("SELECT count(*) FROM bouncetail.recipients", []).first?.first == "0" else {
+                    throw StateError(message: "\(db.name): schema version 1 with recipients in it, which no bouncetail wrote; not changed")
+                }
+                try db.execute(from1)
+                return .migrated(from: 1)
+            }
             return .upToDate
         }
     }

@@ -327,7 +327,7 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: - Committing
 
-    public func commit(_ step: CommitStep, ledger: BounceLedger, inFlight: InFlightMessages) throws {
+    public func commit(_ step: CommitStep, ledger: BounceLedger, inFlight: InFlightMessages) throws -> [SuppressionDelta] {
         try checkReads()
         do {
             try db.transaction {
@@ -371,6 +371,7 @@ public final class SQLiteStateStore: StateStore {
             throw Self.stateError(e)
         }
         dataVersion = (try? db.integer("PRAGMA data_version")) ?? dataVersion
+        return step.deltas
     }
 
     private func setMeta(_ name: String, _ value: Int64) throws {

@@ -7,10 +7,13 @@ public struct StateError: Error, CustomStringConvertible {
     public let message: String
     /// Another process is the writer (a command can be queued for it instead).
     public let inUse: Bool
+    /// A failure that running the same transaction again may not meet (a deadlock, a lost connection).
+    public let retryable: Bool
     public var description: String { message }
-    public init(message: String, inUse: Bool = false) {
+    public init(message: String, inUse: Bool = false, retryable: Bool = false) {
         self.message = message
         self.inUse = inUse
+        self.retryable = retryable
     }
 }
 
@@ -28,7 +31,7 @@ final class StateDirectory {
         self.path = path
         // Not a directory to make: a `postgresql://` state is only created and migrated so far.
         if PostgresState.isConnectionString(path) {
-            throw StateError(message: "\(PostgresState.redacted(path)): a state in PostgreSQL is created by `bouncetail migrate --state`; this version tracks, lists and serves from a state directory only")
+            throw StateError(message: "\(PostgresState.redacted(path)): this command reads a state directory; a state in PostgreSQL is read by track, follow, list, suppress, unsuppress, activity and reset (and queried directly: docs/STATE.md)")
         }
         var st = stat()
         if stat(path, &st) != 0 {

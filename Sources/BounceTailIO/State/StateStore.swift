@@ -75,8 +75,9 @@ public protocol StateStore: RecipientBacking {
     /// Positions, the run counter, the last seq, the pairs and messages in flight into memory. Recipients
     /// stay stored and are read as needed (the store is the ledger's `backing`).
     func load(into ledger: BounceLedger, inFlight: inout InFlightMessages) throws -> TrackState
-    /// Stores one step in one transaction; nothing of it when it throws.
-    func commit(_ step: CommitStep, ledger: BounceLedger, inFlight: InFlightMessages) throws
+    /// Stores one step in one transaction; nothing of it when it throws. The deltas committed: the step's, or
+    /// (a state shared by many hosts) those its merge made.
+    func commit(_ step: CommitStep, ledger: BounceLedger, inFlight: InFlightMessages) throws -> [SuppressionDelta]
     /// A stored row that could not be read while the ledger asked for it (reported at the next commit).
     func checkReads() throws
 

@@ -17,6 +17,11 @@ public struct TrackSettings: Sendable {
     public var continueSeq = false
     /// Delta rows kept in the state for `bouncetail deltas --since` (besides those not yet written out).
     public var keepDeltas: UInt64 = 100_000
+    /// This host's name in a state shared by many hosts (default: the system's host name).
+    public var hostName: String?
+    /// In a shared state: how far behind the fleet's newest log time a host's outcomes are still placed
+    /// exactly (docs/STATE.md, "Order across hosts").
+    public var reorderWindowSeconds: Int64 = 86400
 
     public init() {}
 }
@@ -56,11 +61,19 @@ public final class Tracker {
     static let headBytes = 1024
     static let tailBytes = 64
 
-    public init(stateDirectory: String, settings: TrackSettings, deltasPath: String?, out: OutputStream = OutputStream())
-        throws
+    public init(stateDirectory: String, settings: TrackSettings, deltasPath: String?, out: OutputStream = OutputStream(),
+                byHand: Bool = false) throws
     {
         self.settings = settings
-        let store = try SQLiteStateStore(directory: stateDirectory, access: .write)
+        let store: StateStore
+        if PostgresState.isConnectionString(stateDirectory) {
+            let shared = try PostgresStateStore(stateDirectory, host: settings.hostName ?? PostgresState.systemHostName,
+                                                access: byHand ? .byHand : .write)
+            shared.reorderWindowSeconds = settings.reorderWindowSeconds
+            store = shared
+        } else {
+            store = try SQLiteStateStore(directory: stateDirectory, access: .write)
+        }
         self.store = store
         ledger = BounceLedger(policy: settings.policy)
         scan = LogScan(settings: settings.scan)
@@ -73,7 +86,7 @@ public final class Tracker {
         let warn = WarningRelay()
         output = try DeltaOutput(
             path: deltasPath, store: store, ledger: ledger, continueNumbering: settings.continueSeq,
-            fileMode: store.fileMode, out: out, onWarning: { warn.send($0) })
+            fileMode: (store as? SQLiteStateStore)?.fileMode ?? 0o600, out: out, onWarning: { warn.send($0) })
         warn.target = { [unowned self] in self.onWarning($0) }
         // Deltas of earlier commits that may not have reached their destination.
         try output.catchUp(upTo: ledger.lastSeq)
@@ -372,7 +385,7 @@ public final class Tracker {
 
     public func suppress(_ addresses: [String], reason: String, at time: Instant) throws {
         for a in addresses {
-            if let d = ledger.suppressManually(Array(a.utf8), reason: reason, at: time) { pending.append(d) } else {
+            if let d = ledger.suppressManually(Array(a.utf8), reason: reason, at: time) { pending.append(d) } else if ledger.fleet == nil {
                 onWarning("\(a): already suppressed")
             }
         }
@@ -381,7 +394,7 @@ public final class Tracker {
 
     public func unsuppress(_ addresses: [String], at time: Instant) throws {
         for a in addresses {
-            if let d = ledger.unsuppressManually(Array(a.utf8), at: time) { pending.append(d) } else {
+            if let d = ledger.unsuppressManually(Array(a.utf8), at: time) { pending.append(d) } else if ledger.fleet == nil {
                 onWarning("\(a): not suppressed")
             }
         }
@@ -402,12 +415,11 @@ public final class Tracker {
         // Rows not yet in the destination are kept whatever their age.
         let keepFrom = ledger.lastSeq > settings.keepDeltas ? ledger.lastSeq - settings.keepDeltas : 0
         step.forgetDeltasUpTo = min(keepFrom, output.writtenSeq)
-        try store.commit(step, ledger: ledger, inFlight: scan.reader.inFlight)
+        let made = try store.commit(step, ledger: ledger, inFlight: scan.reader.inFlight)
         ledger.committed()
         scan.reader.inFlight.committed()
         if let stdoutSeq { output.stdoutSeqRecorded(stdoutSeq) }
         FailPoint.reach("state-committed")
-        let made = pending
         pending = []
         commandsDone = []
         try output.emit(made)
@@ -428,7 +440,8 @@ public final class Tracker {
         state.inputs.removeAll { run - $0.run > 50 }
         state.journals.removeAll { run - $0.run > 50 }
         try applyQueuedCommands()
-        if !savedSinceChange || state.inputs.count + state.journals.count != before || !pending.isEmpty || ledger.hasChanges { try commit() }
+        if !savedSinceChange || state.inputs.count + state.journals.count != before || !pending.isEmpty || ledger.hasChanges
+            || !(ledger.fleet?.isEmpty ?? true) { try commit() }
         // On stdout, a state that does not know the last deltas were printed would print them again.
         if output.stdoutSeqToRecord != nil { try commit() }
         store.checkpointIfLarge()
