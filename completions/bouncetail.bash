@@ -225,7 +225,7 @@ _bouncetail_track() {
     repeating_flags=()
     non_repeating_flags=(--events --continue-seq --count-sender-faults --quiet --journal --version -h --help)
     repeating_options=(--journal-file --unit --identifier)
-    non_repeating_options=(--state --deltas --activity-lifts --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes --journal-dir)
+    non_repeating_options=(--state --deltas --activity-lifts --keep-deltas --host-name --reorder-window --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --format --timezone --year --max-line-bytes --journal-dir)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -240,6 +240,12 @@ _bouncetail_track() {
         return
         ;;
     '--keep-deltas')
+        return
+        ;;
+    '--host-name')
+        return
+        ;;
+    '--reorder-window')
         return
         ;;
     '--hard-limit')
@@ -289,7 +295,7 @@ _bouncetail_follow() {
     repeating_flags=()
     non_repeating_flags=(--verbose --continue-seq --count-sender-faults --events --quiet --journal --version -h --help)
     repeating_options=(--serve --journal-file --unit --identifier)
-    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes --activity-lifts --journal-dir)
+    non_repeating_options=(--state --deltas --from --rotate-wait --poll-interval --keep-deltas --host-name --reorder-window --hard-limit --soft-limit --soft-span --suppress-for --in-flight-max-age --timezone --format --year --max-line-bytes --activity-lifts --journal-dir)
     __bouncetail_offer_flags_options -1
 
     # Offer option value completions
@@ -310,6 +316,12 @@ _bouncetail_follow() {
         return
         ;;
     '--keep-deltas')
+        return
+        ;;
+    '--host-name')
+        return
+        ;;
+    '--reorder-window')
         return
         ;;
     '--hard-limit')

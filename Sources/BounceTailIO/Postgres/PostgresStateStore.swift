@@ -30,10 +30,10 @@ public final class PostgresStateStore: StateStore {
         self.host = host
         self.access = access
         db = try PostgresConnection(conninfo)
-        if access == .write {
+        if access != .read {
             _ = try PostgresSchema.migrate(db)
-            try lockHost()
-            isNew = try db.query("SELECT 1 FROM bouncetail.hosts WHERE host = $1", [host]).isEmpty
+            if access == .write { try lockHost() }
+            isNew = try access == .write && db.query("SELECT 1 FROM bouncetail.hosts WHERE host = $1", [host]).isEmpty
         } else {
             let exists = try db.query("SELECT to_regclass('bouncetail.meta') IS NOT NULL", []).first?.first == "t"
             let found = exists ? try db.query("SELECT value FROM bouncetail.meta WHERE name = 'schema_version'", []) : []
