@@ -33,7 +33,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
 
     private let directory: String
     private let settings: PolicySettings
-    private var store: SQLiteStateStore?
+    private var store: SuppressionListSource?
     private var suppressed = SuppressedSet()
     private var lastSeq: UInt64 = 0
     /// Prepared answers: per entry number, the Postfix answer, the Exim answer and the reason (for the counts).
@@ -42,7 +42,9 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     private var unavailable: String? = nil
     private var listeners: [Int32] = []
     private var clients: [Client] = []
-    public let refusals: RefusalLog
+    /// Kept in a state directory's `refusals.db`; a state in PostgreSQL has none (each host's MTA log counts
+    /// its refusals for `report`).
+    public let refusals: RefusalLog?
     public var log: (String) -> Void = { printError("bouncetail: serve: \($0)") }
 
     final class Client {
@@ -59,6 +61,12 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     public init(stateDirectory: String, settings: PolicySettings) throws {
         directory = stateDirectory
         self.settings = settings
+        if PostgresState.isConnectionString(stateDirectory) {
+            // A database that cannot be reached at start is answered fail-open or fail-closed until it can.
+            refusals = nil
+            reload()
+            return
+        }
         refusals = try RefusalLog(stateDirectory: stateDirectory)
         // A missing state is a mistake in the command (the wrong directory): refused at start. A state that is
         // there but cannot be read is answered fail-open or fail-closed until it can.
@@ -95,7 +103,9 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     /// Reads the whole list again (at start, and when the deltas since the last look are no longer kept).
     private func reload() {
         do {
-            let store = try self.store ?? SQLiteStateStore(directory: directory, access: .read)
+            let store: SuppressionListSource = try self.store ?? (PostgresState.isConnectionString(directory)
+                ? PostgresStateStore(directory, host: PostgresState.systemHostName, access: .read)
+                : SQLiteStateStore(directory: directory, access: .read))
             self.store = store
             var fresh = SuppressedSet()
             let seq = try store.lastSeq()
@@ -104,7 +114,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
             }
             suppressed = fresh
             lastSeq = seq
-            if unavailable != nil { log("\(directory): readable again; \(suppressed.count) suppressed addresses") }
+            if unavailable != nil { log("\(PostgresState.redacted(directory)): readable again; \(suppressed.count) suppressed addresses") }
             unavailable = nil
         } catch {
             becomeUnavailable("\(error)")
@@ -166,7 +176,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
         }
         guard !r.isEmpty, let i = suppressed.lookup(l, r) else { return exim ? Self.dunnoExim : Self.dunnoPostfix }
         let a = answers[Int(i)]
-        if a.refuses { refusals.count(l, r, answer: Int(i)) }
+        if a.refuses, let refusals { refusals.count(l, r, answer: Int(i)) }
         return exim ? a.exim : a.postfix
     }
 
@@ -309,7 +319,7 @@ public final class PolicyServer: @unchecked Sendable {  // used by one thread at
     }
 
     private func flushRefusals() {
-        do { try refusals.flush { self.answers[$0].reason } } catch { log("\(error)") }
+        do { try refusals?.flush { self.answers[$0].reason } } catch { log("\(error)") }
     }
 
     private func accept(from listener: Int32) {

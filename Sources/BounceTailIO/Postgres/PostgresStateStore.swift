@@ -11,7 +11,7 @@ import Foundation
 /// in fleet mode: it hands points, not records, and a commit merges them into each address's `FleetTimeline`
 /// under the row's lock (rows locked in address order, so hosts committing at once never deadlock), so that
 /// the commit order of hosts does not change the result. One fleet-wide seq numbers the deltas.
-public final class PostgresStateStore: StateStore {
+public final class PostgresStateStore: StateStore, SuppressionListSource {
     public enum Access { case write, read, byHand }
 
     public let location: String
@@ -414,7 +414,15 @@ public final class PostgresStateStore: StateStore {
     // MARK: - Commands: every host reaches the database, so a change by hand is a commit of its own
 
     public func queuedCommands() throws -> [QueuedCommand] { [] }
-    public func othersMayHaveWritten() -> Bool { false }
+
+    /// The fleet's last seq when last asked: the list changes only with a delta, and every delta moves it.
+    private var seenSeq: Int64?
+
+    public func othersMayHaveWritten() -> Bool {
+        guard let now = try? metaValue("last_seq") else { return true }
+        defer { seenSeq = now }
+        return now != seenSeq
+    }
     public func enqueue(_ commands: [(QueuedCommand.Action, String, String?)], at time: Instant) throws -> [Int64] {
         throw StateError(message: "\(location): changes by hand are committed directly to a PostgreSQL state, never queued")
     }
@@ -428,6 +436,34 @@ public final class PostgresStateStore: StateStore {
             let address = r[0] ?? ""
             try body(Array(address.utf8), try timeline(address, r[1] ?? "").record)
         }
+    }
+
+    // MARK: - For the policy service
+
+    public func forEachSuppressedReasonAndWhy(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Bool) throws -> Void) throws {
+        for r in try db.query(
+            "SELECT address, COALESCE(suppress_reason, last_reason, 'manual'), suppress_why = 'soft' FROM bouncetail.recipients WHERE suppressed", [])
+        {
+            try Array((r[0] ?? "").utf8).withUnsafeBufferPointer { a in
+                try Array((r[1] ?? "").utf8).withUnsafeBufferPointer { try body(a, $0, r[2] == "t") }
+            }
+        }
+    }
+
+    public func changedAddresses(after seq: UInt64, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        let rows = try db.query("SELECT seq, recipient FROM bouncetail.deltas WHERE seq > $1 ORDER BY seq", [String(seq)])
+        // Hosts forget their own deltas: any seq missing since `seq` means the list is to be read whole.
+        let last = try lastSeq()
+        guard UInt64(rows.count) == (last > seq ? last - seq : 0) else { return false }
+        for r in rows { try Array((r[1] ?? "").utf8).withUnsafeBufferPointer { try body(UInt64(r[0]?.int ?? 0), $0) } }
+        return true
+    }
+
+    public func suppressionReasonAndWhy(_ address: UnsafeBufferPointer<UInt8>) throws -> ([UInt8], Bool)? {
+        guard let r = try db.query(
+            "SELECT COALESCE(suppress_reason, last_reason, 'manual'), suppress_why = 'soft' FROM bouncetail.recipients WHERE address = $1 AND suppressed",
+            [String(decoding: address, as: UTF8.self)]).first else { return nil }
+        return (Array((r[0] ?? "").utf8), r[1] == "t")
     }
 
     public func check() throws -> [String] {

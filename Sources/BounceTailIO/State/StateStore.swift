@@ -106,3 +106,19 @@ public protocol StateStore: RecipientBacking {
     /// SQLite's `integrity_check` and the project's own range checks over every row; the problems found.
     func check() throws -> [String]
 }
+
+/// What the policy service reads of a state: the list, and which addresses the deltas since a seq changed.
+public protocol SuppressionListSource: AnyObject {
+    func lastSeq() throws -> UInt64
+    /// The suppressed addresses, their reason and whether the suppression is soft.
+    func forEachSuppressedReasonAndWhy(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Bool) throws -> Void) throws
+    /// False when nothing was committed since the last call (polled several times a second).
+    func othersMayHaveWritten() -> Bool
+    /// The addresses the deltas after `seq` changed, with their seq, oldest first; false when those deltas are
+    /// no longer all kept (the caller reads the whole list again).
+    func changedAddresses(after seq: UInt64, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool
+    /// Whether `address` (lower-cased) is suppressed now: its reason and whether it is soft.
+    func suppressionReasonAndWhy(_ address: UnsafeBufferPointer<UInt8>) throws -> ([UInt8], Bool)?
+}
+
+extension SQLiteStateStore: SuppressionListSource {}

@@ -28,6 +28,30 @@ import BounceTailTestSupport
         try checkScenario(mta, dir: dir, peer: peer, rotationNote: "rotated")
         try checkExportedList(mta, dir: dir)
         try checkPolicyService(mta, dir: dir)
+        if mta is PostfixInstance && PostgresInstance.unavailable == nil { try checkSharedStatePolicy(mta, dir: dir) }
+    }
+
+    /// Many hosts, one list: another MTA host's log tracked into a shared PostgreSQL state suppresses an
+    /// address, and this Postfix, asking `serve --state postgresql://...` at RCPT, refuses it.
+    func checkSharedStatePolicy(_ mta: LoopbackMTA, dir: URL) throws {
+        let pg = try PostgresInstance()
+        var other = ""
+        for (i, qid) in ["4B1A2C3D01", "4B1A2C3D02", "4B1A2C3D03"].enumerated() {
+            other += "2026-11-20T10:0\(i):00+00:00 mx-other postfix/smtp[7]: \(qid): to=<gone-elsewhere@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.1] said: 550 5.1.1 <gone-elsewhere@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO command))\n"
+        }
+        try other.write(to: dir.appendingPathComponent("mx-other.log"), atomically: true, encoding: .utf8)
+        let t = try runTool(binary.path, ["track", "--state", pg.conninfo, "--host-name", "mx-other", "mx-other.log"], in: dir)
+        #expect(t.status == 0 && t.output.contains("\"action\":\"suppress\""), "\(t.output)")
+        try mta.installSuppressionList("")
+        let server = try ServeProcess(state: pg.conninfo, dir: dir, socket: mta.policySocket)
+        defer { _ = server.stop() }
+        var replies: [String] = []
+        let refused = waitUntil(seconds: 5) {
+            replies = (try? smtpConversation(port: mta.smtpPort, ["EHLO app.sender.test", "MAIL FROM:<sender@sender.test>",
+                                                                  "RCPT TO:<gone-elsewhere@example.net>", "RCPT TO:<ok@example.net>", "QUIT"])) ?? []
+            return replies.count == 6 && replies[3].hasPrefix("5")
+        }
+        #expect(refused && replies[3].contains("suppressed: userunknown") && replies[4].hasPrefix("250"), "\(replies)")
     }
 
     /// `bouncetail serve` asked by the MTA at RCPT, with the exported table emptied: the address the bounces of
