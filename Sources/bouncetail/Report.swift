@@ -229,15 +229,17 @@ struct Report: ParsableCommand {
     /// `report --state DIR`: the tracked state, without reading logs.
     private func reportState(_ dir: String) throws {
         try runReportingErrors {
-            let store = try SQLiteStateStore(directory: dir, access: .read)
-            let sum = try store.summary()
+            let store = try readableStore(dir)
+            let sum = try (store as? PostgresStateStore)?.summary() ?? (store as! SQLiteStateStore).summary()
             var recent: [String] = []
             let from = sum.lastSeq > UInt64(top) ? sum.lastSeq - UInt64(top) : 0
             try? store.forEachDelta(after: from) { _, json in
                 recent.append(String(decoding: json, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let total = sum.suppressed.reduce(0) { $0 + $1.count }
-            let refused = try RefusalLog.read(stateDirectory: dir)
+            // A shared state keeps no refusal counts (each host's MTA log has its refusals).
+            let refused = PostgresState.isConnectionString(dir) ? [] : try RefusalLog.read(stateDirectory: dir)
+            let dir = PostgresState.redacted(dir)
             let refusals = refused.reduce(0) { $0 + $1.count }
             let out = OutputStream()
             if json {

@@ -251,9 +251,7 @@ struct List: ParsableCommand {
     func run() throws {
         if rejected { return try listRejected() }
         try runReportingErrors {
-            let store: StateStore = PostgresState.isConnectionString(state)
-                ? try PostgresStateStore(state, host: PostgresState.systemHostName, access: .read)
-                : try SQLiteStateStore(directory: state, access: .read)
+            let store = try readableStore(state)
             let out = OutputStream()
             var j = JSONBuffer()
             if format == .csv { j.raw("recipient,reason,since,until,hard,soft\n") }
@@ -322,7 +320,7 @@ struct Deltas: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let store = try SQLiteStateStore(directory: state, access: .read)
+            let store = try readableStore(state)
             let last = UInt64(max(0, try store.metaValue("last_seq") ?? 0))
             if since < last, let oldest = try store.oldestKeptSeq(), oldest > since + 1 {
                 throw StateError(message: "\(store.location): deltas \(since + 1)–\(oldest - 1) are no longer kept (the oldest kept is \(oldest), the last \(last)); `--since \(oldest - 1)` prints what is kept")
@@ -350,7 +348,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let store = try SQLiteStateStore(directory: state, access: .read)
+            let store = try readableStore(state)
             let problems = try store.check()
             for p in problems { printError("bouncetail: \(p)") }
             if !problems.isEmpty { throw ExitCode(1) }
@@ -359,4 +357,11 @@ struct Check: ParsableCommand {
             print("\(store.location): ok; \(suppressed) suppressed, last seq \(try store.metaValue("last_seq") ?? 0)")
         }
     }
+}
+
+/// A state opened for reading: a directory, or a database shared by many hosts.
+func readableStore(_ state: String) throws -> StateStore {
+    PostgresState.isConnectionString(state)
+        ? try PostgresStateStore(state, host: PostgresState.systemHostName, access: .read)
+        : try SQLiteStateStore(directory: state, access: .read)
 }

@@ -150,7 +150,9 @@ public final class PostgresStateStore: StateStore, SuppressionListSource {
             // PostgreSQL's text holds no NUL; such an address (garbage in a log) is not tracked here.
             key.contains(0) ? nil : (String(decoding: key, as: UTF8.self), key, points)
         }
+        var lockedAt = Date()
         let made = try transaction { () -> [SuppressionDelta] in
+            lockedAt = Date()
             if access == .write { try writeHost(step, ledger: ledger, inFlight: inFlight, newest: fleet.newest) }
             var deltas = try merge(groups, newest: fleet.newest)
             if !deltas.isEmpty {
@@ -166,9 +168,25 @@ public final class PostgresStateStore: StateStore, SuppressionListSource {
             FailPoint.reach("state-written")
             return deltas
         }
+        let held = Date().timeIntervalSince(lockedAt)
+        stats.commits += 1
+        stats.rows += groups.count
+        stats.heldSeconds += held
+        stats.longestHeld = max(stats.longestHeld, held)
         fleet.clear()
         if let last = made.last { ledger.restore(lastSeq: last.seq) }
         return made
+    }
+
+    /// Commits so far, the recipient rows they merged, and how long their transactions held row locks (from
+    /// the first row written to the commit), for `follow --verbose` and Benchmarks/fleet-scale.sh.
+    private var stats = (commits: 0, rows: 0, heldSeconds: 0.0, longestHeld: 0.0)
+
+    public var commitSummary: String? {
+        guard stats.commits > 0 else { return nil }
+        return String(format: "%d commits, %.0f recipient rows a commit, locks held %.1f ms a commit (longest %.1f ms)",
+                      stats.commits, Double(stats.rows) / Double(stats.commits), stats.heldSeconds * 1000 / Double(stats.commits),
+                      stats.longestHeld * 1000)
     }
 
     /// This host's rows: its run, positions, message pairs, in-flight messages and deltas file.
@@ -376,15 +394,19 @@ public final class PostgresStateStore: StateStore, SuppressionListSource {
 
     // MARK: - Deltas and their files (this host's)
 
+    /// A writer's deltas are its own (its deltas file and stdout get what its commits made); a reader's
+    /// (`deltas`, `report --state`) are the fleet's.
+    private var deltasOfHost: String { access == .read ? "$1::text IS NOT NULL" : "host = $1" }
+
     public func forEachDelta(after seq: UInt64, _ body: (UInt64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        for r in try db.query("SELECT seq, json FROM bouncetail.deltas WHERE host = $1 AND seq > $2 ORDER BY seq", [host, String(seq)]) {
+        for r in try db.query("SELECT seq, json FROM bouncetail.deltas WHERE \(deltasOfHost) AND seq > $2 ORDER BY seq", [host, String(seq)]) {
             guard let s = r[0]?.int, s > 0 else { throw corrupt("deltas", "seq \(r[0] ?? "NULL")") }
             try Array((r[1] ?? "").utf8).withUnsafeBufferPointer { try body(UInt64(s), $0) }
         }
     }
 
     public func oldestKeptSeq() throws -> UInt64? {
-        try db.query("SELECT min(seq) FROM bouncetail.deltas WHERE host = $1", [host]).first?.first??.int.map { UInt64(max(0, $0)) }
+        try db.query("SELECT min(seq) FROM bouncetail.deltas WHERE \(deltasOfHost)", [host]).first?.first??.int.map { UInt64(max(0, $0)) }
     }
 
     public func deltaFileRecord(_ path: String) throws -> DeltaFileRecord? {
@@ -419,6 +441,8 @@ public final class PostgresStateStore: StateStore, SuppressionListSource {
     private var seenSeq: Int64?
 
     public func othersMayHaveWritten() -> Bool {
+        // A writer has no queue to look at (changes by hand are commits of their own).
+        guard access == .read else { return false }
         guard let now = try? metaValue("last_seq") else { return true }
         defer { seenSeq = now }
         return now != seenSeq
@@ -464,6 +488,26 @@ public final class PostgresStateStore: StateStore, SuppressionListSource {
             "SELECT COALESCE(suppress_reason, last_reason, 'manual'), suppress_why = 'soft' FROM bouncetail.recipients WHERE address = $1 AND suppressed",
             [String(decoding: address, as: UTF8.self)]).first else { return nil }
         return (Array((r[0] ?? "").utf8), r[1] == "t")
+    }
+
+    /// What `report --state` shows (the embedded store's summary; no queue in a shared state).
+    public func summary() throws -> SQLiteStateStore.Summary {
+        var out = SQLiteStateStore.Summary()
+        for r in try db.query(
+            "SELECT COALESCE(suppress_why, 'manual'), COALESCE(suppress_reason, last_reason, ''), count(*) FROM bouncetail.recipients WHERE suppressed GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", [])
+        {
+            out.suppressed.append((r[0] ?? "", r[1] ?? "", Int(r[2]?.int ?? 0)))
+        }
+        if let c = try db.query(
+            "SELECT count(*), count(*) FILTER (WHERE hard > 0), count(*) FILTER (WHERE soft > 0) FROM bouncetail.recipients WHERE NOT suppressed AND (hard > 0 OR soft > 0)", []).first
+        {
+            out.counting = (Int(c[0]?.int ?? 0), Int(c[1]?.int ?? 0), Int(c[2]?.int ?? 0))
+        }
+        out.lastSeq = try lastSeq()
+        out.deltasKept = Int(try db.query("SELECT count(*) FROM bouncetail.deltas", []).first?.first??.int ?? 0)
+        out.timedEnds = Int(try db.query("SELECT count(*) FROM bouncetail.recipients WHERE suppressed AND until IS NOT NULL", []).first?.first??.int ?? 0)
+        out.liftedByActivity = Int(try db.query("SELECT count(*) FROM bouncetail.deltas WHERE json LIKE '%\"why\":\"activity\"%'", []).first?.first??.int ?? 0)
+        return out
     }
 
     public func check() throws -> [String] {

@@ -105,6 +105,12 @@ public protocol StateStore: RecipientBacking {
     func checkpointIfLarge()
     /// SQLite's `integrity_check` and the project's own range checks over every row; the problems found.
     func check() throws -> [String]
+    var commitSummary: String? { get }
+}
+
+extension StateStore {
+    /// What commits cost so far, where the store measures it (nil: it does not).
+    public var commitSummary: String? { nil }
 }
 
 /// What the policy service reads of a state: the list, and which addresses the deltas since a seq changed.

@@ -108,7 +108,7 @@ extension Tracker {
             if let every = f.rateReportSeconds, Date().timeIntervalSince(lastReport) >= every {
                 let now = followedLines(followed)
                 let rate = Double(now - linesAtReport) / Date().timeIntervalSince(lastReport)
-                status(String(format: "%.0f lines/s; %d deltas so far", rate, deltasMade))
+                status(String(format: "%.0f lines/s; %d deltas so far", rate, deltasMade) + (store.commitSummary.map { "; " + $0 } ?? ""))
                 lastReport = Date()
                 linesAtReport = now
             }
@@ -138,6 +138,7 @@ extension Tracker {
         }
         try commitFollowed(followed)
         try finish()
+        if f.rateReportSeconds != nil, let summary = store.commitSummary { status(summary) }
     }
 
     private func followedLines(_ followed: [FollowedPath]) -> Int {

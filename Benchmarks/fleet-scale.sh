@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# How far one PostgreSQL carries a fleet: three hosts each following its own log at full speed into one shared
+# state whose recipients table already holds N addresses.
+#
+#   Benchmarks/fleet-scale.sh [N] [LOG_SIZE]      e.g. Benchmarks/fleet-scale.sh 10000000 64M
+#
+# Starts a private PostgreSQL (Debian's postgresql, as the postgres user: run as root) in a temporary
+# directory, fills bouncetail.recipients with N addresses (each with one hard bounce, as a state that has
+# tracked them), writes three realistic logs of LOG_SIZE (different seeds, the same hours), then runs three
+# `follow --host-name mxK --from start` at once until each has committed its whole log. Prints per host its
+# lines/s, commits, recipient rows merged per commit and how long a commit held its row locks; for the fleet,
+# commits/s and the table's size. Logs are cached in $BENCH_DIR (default /tmp/bouncetail-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-10000000}
+size=${2:-64M}
+swift build -c release --product bouncetail >/dev/null
+swift build -c release --product bouncetail-bench >/dev/null
+bin=$(swift build -c release --show-bin-path)
+bt=$bin/bouncetail
+gen=$bin/bouncetail-bench
+base=${BENCH_DIR:-/tmp/bouncetail-bench}/fleet
+mkdir -p "$base"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+work=$(mktemp -d "$base/run-XXXX")
+chown postgres "$work"
+runuser -u postgres -- "$pgbin/initdb" -D "$work/data" -A trust -U bouncetail >/dev/null
+setpriv --reuid=postgres --regid=postgres --init-groups "$pgbin/postgres" -D "$work/data" -k "$work" \
+    -c listen_addresses= -c shared_buffers=2GB -c max_wal_size=8GB >"$work/server.log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+until "$pgbin/pg_isready" -q -h "$work"; do sleep 0.2; done
+db="host=$work user=bouncetail dbname=postgres"
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc -l; }
+
+"$bt" migrate --state "$db" >/dev/null
+t=$(now)
+psql "$db" -X -q -c "
+INSERT INTO bouncetail.recipients (address, hard, soft, first_bounce, last_bounce, last_reason, suppressed, timeline)
+SELECT 'user' || i || '@customer' || (i % 5000) || '.example.net', 1, 0, ts, ts, 'userunknown', false,
+       't1 - f' || E'\n' || 'b 0 0 - - - - 0 - - -' || E'\n' || 'r 1 0 ' || s || ' ' || s || ' - userunknown 0 - - -'
+       || E'\n' || 'h ' || s || ' userunknown'
+FROM generate_series(1, $n) AS i,
+     LATERAL (SELECT timestamptz '2026-10-01 00:00:00+00' + i * interval '1 second' AS ts) AS t,
+     LATERAL (SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS s) AS x;
+VACUUM ANALYZE bouncetail.recipients;"
+printf 'recipients table filled with %d addresses in %.0f s (%s)\n' "$n" "$(since "$t")" \
+    "$(psql "$db" -X -A -t -c "SELECT pg_size_pretty(pg_total_relation_size('bouncetail.recipients'))")"
+
+for k in 1 2 3; do
+    log=$base/mx$k-$size.log
+    [ -s "$log" ] || "$gen" generate --format postfix-rfc3339 --size "$size" --recipients 200000 --seed "$k" >"$log"
+    cp "$log" "$work/mx$k.log"
+done
+printf 'three logs of %s, %d lines each on average\n' "$size" $(( $(cat "$work"/mx?.log | wc -l) / 3 ))
+
+commits_before=$(psql "$db" -X -A -t -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'")
+t=$(now)
+pids=()
+for k in 1 2 3; do
+    "$bt" follow --state "$db" --host-name "mx$k" --deltas "$work/mx$k.jsonl" --from start --verbose \
+        "$work/mx$k.log" 2>"$work/mx$k.err" &
+    pids+=($!)
+done
+want=$(for k in 1 2 3; do printf 'mx%d %d\n' "$k" "$(stat -c %s "$work/mx$k.log")"; done)
+until [ "$(psql "$db" -X -A -t -c "SELECT host || ' ' || \"offset\" FROM bouncetail.inputs ORDER BY host" 2>/dev/null)" = "$want" ]; do
+    sleep 0.2
+done
+elapsed=$(since "$t")
+for p in "${pids[@]}"; do kill -TERM "$p"; done
+wait "${pids[@]}" || true
+commits=$(( $(psql "$db" -X -A -t -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'") - commits_before ))
+
+printf 'all three caught up in %.1f s\n' "$elapsed"
+for k in 1 2 3; do
+    lines=$(wc -l <"$work/mx$k.log")
+    printf '  mx%d  %6.0f lines/s  %s\n' "$k" "$(echo "$lines / $elapsed" | bc -l)" "$(grep -E 'commits, ' "$work/mx$k.err" | tail -1 | sed 's/^bouncetail: //')"
+done
+printf '  fleet: %.1f transactions/s (the three followers and this script'"'"'s polling)\n' "$(echo "$commits / $elapsed" | bc -l)"
+printf '  recipients after: %s rows, %s; deltas %s\n' \
+    "$(psql "$db" -X -A -t -c "SELECT count(*) FROM bouncetail.recipients")" \
+    "$(psql "$db" -X -A -t -c "SELECT pg_size_pretty(pg_total_relation_size('bouncetail.recipients'))")" \
+    "$(psql "$db" -X -A -t -c "SELECT count(*) FROM bouncetail.deltas")"
