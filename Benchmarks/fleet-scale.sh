@@ -45,8 +45,7 @@ SELECT 'user' || i || '@customer' || (i % 5000) || '.example.net', 1, 0, ts, ts,
        || E'\n' || 'h ' || s || ' userunknown'
 FROM generate_series(1, $n) AS i,
      LATERAL (SELECT timestamptz '2026-10-01 00:00:00+00' + i * interval '1 second' AS ts) AS t,
-     LATERAL (SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS s) AS x;
-VACUUM ANALYZE bouncetail.recipients;"
+     LATERAL (SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS s) AS x;" -c "VACUUM ANALYZE bouncetail.recipients"
 printf 'recipients table filled with %d addresses in %.0f s (%s)\n' "$n" "$(since "$t")" \
     "$(psql "$db" -X -A -t -c "SELECT pg_size_pretty(pg_total_relation_size('bouncetail.recipients'))")"
 
