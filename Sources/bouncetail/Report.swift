@@ -230,7 +230,7 @@ struct Report: ParsableCommand {
     private func reportState(_ dir: String) throws {
         try runReportingErrors {
             let store = try readableStore(dir)
-            let sum = try (store as? PostgresStateStore)?.summary() ?? (store as! SQLiteStateStore).summary()
+            let sum = try store.summary()
             var recent: [String] = []
             let from = sum.lastSeq > UInt64(top) ? sum.lastSeq - UInt64(top) : 0
             try? store.forEachDelta(after: from) { _, json in

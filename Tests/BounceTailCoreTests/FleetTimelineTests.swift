@@ -130,14 +130,18 @@ import Testing
         }
     }
 
-    @Test func aBounceOlderThanAnotherHostsDeliveryIsHistory() {
+    /// One host's ledger in fleet mode.
+    static func fleetLedger(hardLimit: Int) -> BounceLedger {
         var policy = SuppressionPolicy()
-        policy.hardLimit = 2
-        let a = BounceLedger(policy: policy)
-        a.fleet = FleetPoints()
-        let b = BounceLedger(policy: policy)
-        b.fleet = FleetPoints()
-        var fleet = Fleet(policy: policy)
+        policy.hardLimit = hardLimit
+        let l = BounceLedger(policy: policy)
+        l.fleet = FleetPoints()
+        return l
+    }
+
+    @Test func aBounceOlderThanAnotherHostsDeliveryIsHistory() {
+        let (a, b) = (Self.fleetLedger(hardLimit: 2), Self.fleetLedger(hardLimit: 2))
+        var fleet = Fleet(policy: a.policy)
         // mx1 delivered at 10:00; mx2's bounces at 09:00 and 11:00 arrive after it.
         Self.outcomes([Self.line(600, host: "mx1", qid: "QIDA1X0", to: "x@example.net", sent)], into: a)
         fleet.commit(a.fleet!)
@@ -149,13 +153,8 @@ import Testing
     }
 
     @Test func aLateDeliveryBeforeAnAnnouncedSuppressionLiftsIt() {
-        var policy = SuppressionPolicy()
-        policy.hardLimit = 2
-        let a = BounceLedger(policy: policy)
-        a.fleet = FleetPoints()
-        let b = BounceLedger(policy: policy)
-        b.fleet = FleetPoints()
-        var fleet = Fleet(policy: policy)
+        let (a, b) = (Self.fleetLedger(hardLimit: 2), Self.fleetLedger(hardLimit: 2))
+        var fleet = Fleet(policy: a.policy)
         Self.outcomes([Self.line(540, host: "mx2", qid: "QIDB1X0", to: "x@example.net", userUnknown),
                        Self.line(660, host: "mx2", qid: "QIDB2X0", to: "x@example.net", userUnknown)], into: b)
         fleet.commit(b.fleet!)

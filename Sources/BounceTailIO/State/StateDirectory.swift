@@ -29,9 +29,9 @@ final class StateDirectory {
     /// (systemd's DynamicUser makes one); nothing inside it is followed.
     init(path: String, create: Bool) throws {
         self.path = path
-        // Not a directory to make: a `postgresql://` state is only created and migrated so far.
+        // Not a directory to make: the commands that read a `postgresql://` state open it before they get here.
         if PostgresState.isConnectionString(path) {
-            throw StateError(message: "\(PostgresState.redacted(path)): this command reads a state directory; a state in PostgreSQL is read by track, follow, list, suppress, unsuppress, activity and reset (and queried directly: docs/STATE.md)")
+            throw StateError(message: "\(PostgresState.redacted(path)): this command needs a state directory (a state in PostgreSQL keeps no files of its own: docs/STATE.md)")
         }
         var st = stat()
         if stat(path, &st) != 0 {

@@ -105,6 +105,8 @@ public protocol StateStore: RecipientBacking {
     func checkpointIfLarge()
     /// SQLite's `integrity_check` and the project's own range checks over every row; the problems found.
     func check() throws -> [String]
+    /// What `report --state` shows of the state.
+    func summary() throws -> SQLiteStateStore.Summary
     var commitSummary: String? { get }
 }
 
