@@ -158,6 +158,16 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("", "nope") == (.onhold, .soft))  // a text nothing explains is undecided
     }
 
+    @Test func aQmailCodeAtTheEndOfTheReplyStandsInForAnEmptyOne() {
+        // Postfix logs dsn=5.0.0 for a reply whose code comes last, as qmail gives it.
+        #expect(reason("5.0.0", "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)") == .securityerror)
+        #expect(reason("", "451 Resources temporarily unavailable [#4.4.3]") == .systemerror)
+        #expect(reason("5.0.0", "550 nope (#5.1.1 - chkuser)") == .userunknown)
+        // A logged code that says something keeps its word; a bare "#5.1.0" is no qmail code.
+        #expect(reason("5.2.2", "552 nope (#5.1.1)") == .mailboxfull)
+        #expect(reason("5.0.0", "550 #5.1.1 nope") == .onhold)
+    }
+
     @Test func aRefusalBeforeMailFromIsOurHostUnlessItsWordsSayOtherwise() {
         #expect(reason("", "host mx.example.net[192.0.2.1] refused to talk to me: 554 nope") == .blocked)
         #expect(reason("", "host mx.example.net[192.0.2.1] said: 554 nope (in reply to EHLO command)") == .blocked)

@@ -124,6 +124,10 @@ public final class OutcomeClassifier: Sendable {
     {
         var reason: BounceReason
         var evidence: Evidence
+        var dsn = dsn
+        if dsn.map({ $0.subject == 0 && $0.detail == 0 }) ?? true, let text, let e = Self.embeddedCode(l, text) {
+            dsn = DSN(dsn?.klass ?? e.klass, e.subject, e.detail)
+        }
         let strong = textRule.flatMap { rules[$0].strength == .strong ? rules[$0].reason : nil }
         if let dsn, let verdict = Self.verdict(of: dsn) {
             (reason, evidence) = (verdict, .verdictCode(dsn))
@@ -180,8 +184,8 @@ public final class OutcomeClassifier: Sendable {
     private static func rank(_ r: BounceReason) -> Int? {
         switch r {
         case .mailboxfull: 0
-        case .mesgtoobig: 1
-        case .exceedlimit: 2
+        case .exceedlimit: 1
+        case .mesgtoobig: 2
         case .suspend: 3
         case .hasmoved: 4
         case .norelaying: 5
@@ -240,6 +244,21 @@ public final class OutcomeClassifier: Sendable {
         // So is a text that names the domain as unknown: the more specific of the two.
         if code == .userunknown, t == .blocked || t == .rejected || t == .hostunknown { return true }
         return tr < cr
+    }
+
+    /// qmail and its kin end a reply with their own enhanced code (`(#5.7.1)`, `[#4.1.9]`), which Postfix does
+    /// not carry into `dsn=` (it reads a code only at the reply's start): read when the logged code says nothing.
+    static func embeddedCode(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> DSN? {
+        var i = r.lowerBound
+        while let h = ByteSearch.first(UInt8(ascii: "#"), in: l, i..<r.upperBound) {
+            if h > r.lowerBound, l[h - 1] == UInt8(ascii: "(") || l[h - 1] == UInt8(ascii: "["),
+                let (d, _) = DSN.parse(l, at: h + 1, end: r.upperBound), d.klass != 2
+            {
+                return d
+            }
+            i = h + 1
+        }
+        return nil
     }
 
     /// The remote server's own words in Postfix's `host NAME[ADDRESS] said: TEXT`: rules judge the reply, not

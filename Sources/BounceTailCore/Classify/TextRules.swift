@@ -35,7 +35,10 @@ enum TextRules {
         // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
         // again" ends a delivery as an unknown domain: the reference reads it so.
         + group(.hostunknown, .strong, ["host or domain name not found"])
+        // Exim's "unrouteable mail domain" (a router that found no way to the domain, often a configured
+        // `:fail:`) is read by the reference as a network problem, not as a domain that does not exist.
         + group(.networkerror, .strong, [
+            "unrouteable mail domain",
             "host not found, try again", "temporary failure in name resolution", "dns lookup failure", "dns timeout",
             "dns error:", "host name lookup failure", "name server:",
         ])
@@ -93,9 +96,13 @@ enum TextRules {
             "banned sender", "too many invalid recipients", "too many unknown recipients",
             "reputation", "unexpected volume or user complaints", "user complaints", "[tss04]", "[tss09]",
             "temporarily deferred due to", "unusual rate of unsolicited mail",
-            "will not accept messages from servers", "your e-mail is redundant", "my name was rejected", "not in whitelist",
+            "will not accept messages from servers", "your e-mail is redundant",
+            // RFC 5321's 421 text said as a refusal of the connection (the reference reads it as a block).
+            "service not available, closing transmission channel", "my name was rejected", "not in whitelist",
             "not whitelisted",
         ])
+        // A mailbox holding too much mail is full, not a rate ("too much mail" below).
+        + group(.mailboxfull, .strong, ["too much mail stored", "disk quota exceeded"])
         // Sending too fast or too much, too many connections or recipients at once.
         + group(.toomanyconn, .strong, [
             "rate limit", "ratelimit", "rate-limit", "sending rate", "too many messages", "exceeded the rate",
@@ -136,7 +143,7 @@ enum TextRules {
             "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
             "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
             "high probability of", "spam score", "advertising", "blacklisted url", "uribl", "surbl",
-            "message content rejected", "mail content denied",
+            "message content rejected", "mail content denied", "unacceptable content",
         ])
         + group(.mesgtoobig, .strong, [
             "message size exceeds", "message too large", "message is too large", "message too big",
@@ -160,7 +167,7 @@ enum TextRules {
         // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
         // an unknown user.
         + group(.mailererror, .strong, [
-            "unable to exec", "command does not exist", "child process of", "command died with status",
+            "unknown mailer error", "unable to exec", "command does not exist", "child process of", "command died with status",
         ])
         + group(.syntaxerror, .strong, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
@@ -182,13 +189,13 @@ enum TextRules {
             "exceeded storage allocation", "exceeds quota", "quota exceed", "out of storage space", "storage quota",
             "mailbox exceeds", "insufficient storage space", "disk quota", "user's mailbox is full",
             "boite du destinataire pleine", "full mailbox", "mailbox has exceeded", "no room", "quota",
-            "mailfolder is full", "too much mail stored", "messages in recipient's mailbox exceeded",
+            "mailfolder is full", "messages in recipient's mailbox exceeded",
             "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
         ])
         + group(.suspend, .strong, [
             "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
-            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended",
-            "account is inactive", "mailbox is inactive", "inactive account", "inactive mailbox",
+            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended", "has been suspended",
+            "account is inactive", "inactive account", "inactive mailbox",
             "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
             "account is locked", "tried to reach is disabled", "user account disabled",
             "recipient account is unavailable", "account has been blocked", "mailbox is blocked",
@@ -205,12 +212,13 @@ enum TextRules {
         ])
         + group(.hostunknown, .strong, [
             "host or domain name not found", "domain not found", "domain does not exist", "no such domain",
-            "unrouteable mail domain", "unrouteable address", "unroutable address", "unknown domain",
+            "unrouteable address", "unroutable address", "unknown domain",
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
             "domain is not valid", "invalid domain", "unknown host", "name or service not known",
             "no such host", "can't route by dns",
             "could not be resolved", "missing mx", "couldn't find any host", "illegal host/domain",
             "host/domain name", "domain may not exist",
+            "domain name couldn't be found", "domain couldn't be found", "domain could not be found",
         ])
         + group(.userunknown, .strong, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
@@ -227,7 +235,8 @@ enum TextRules {
             "mailbox not available", "not listed in", "user not exist", "doesn't exist", "address not found",
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
-            "unverified address", "mailbox has been closed",
+            "unverified address", "mailbox has been closed", "mailbox is unavailable", "mailbox is inactive",
+            "no longer accepts mail",
             // A bare "Address rejected." (Gmail's relayed 5.1.0, Exchange's sid=... replies): the address, not the
             // sender ("Sender address rejected" and "Recipient address rejected: <cause>" are read before).
             "address rejected.", "1 address rejected ",
@@ -250,7 +259,7 @@ enum TextRules {
         + group(.networkerror, .strong, [
             "connection timed out", "connection refused", "network is unreachable", "no route to host",
             "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
-            "loops back to myself", "mail loop", "routing loop", "hop count exceeded", "too many hops",
+            "mail loop", "routing loop", "hop count exceeded", "too many hops",
             "lowest numbered mx record points to local host", "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
             "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
             "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
@@ -264,8 +273,9 @@ enum TextRules {
         + group(.systemfull, .strong, [
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
         ])
+        // Our own host is a destination's MX or routes to itself: a configuration error, not the network.
         + group(.systemerror, .strong, [
-            "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
+            "loops back to myself", "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
             "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
             "temporary failure", "server error", "service unavailable", "try again later", "please try later",
             "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
