@@ -101,6 +101,11 @@ struct Explain: ParsableCommand {
             return
         }
         var because = describe(evidence, classifier)
+        if case .enhancedCode(let d, _) = evidence, let logged = report.first(where: { $0.0 == "dsn" })?.1,
+            logged != d.description
+        {
+            because += ", written at the end of the reply (qmail's style), for a logged code that says nothing"
+        }
         if refinement == .refusedAfterData {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
         } else if refinement == .notFinal {

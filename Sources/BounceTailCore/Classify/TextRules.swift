@@ -250,7 +250,7 @@ enum TextRules {
             "message too old", "delivery attempts will continue", "not delivered within", "will be retried for",
             "has been delayed", "has been frozen", "after multiple retries",
             "could not find a gateway", "host not reachable", "delivery attempts:",
-            "unable to deliver this message after",
+            "unable to deliver this message after", "did not respond in time", "didn't respond in time",
         ])
         // A connection that timed out: on a final failure that is the queue lifetime running out on a host
         // that never answered (the classifier reads it as networkerror on a deferral).
