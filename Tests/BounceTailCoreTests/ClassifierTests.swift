@@ -76,6 +76,28 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("", "550 Mailbox full") == .mailboxfull)
     }
 
+    @Test func phrasesAndCodesAreWeighedAsTheReferenceWeighsThem() {
+        func said(_ dsn: String, _ text: String, _ command: String) -> BounceReason {
+            reason(dsn, "host mx.example.net[192.0.2.1] said: \(text) (in reply to \(command) command)")
+        }
+        // Size and quota codes are final; only a full mailbox beats a size code.
+        #expect(said("5.3.4", "552 5.3.4 Relay access denied", "end of DATA") == .mesgtoobig)
+        #expect(said("5.3.4", "552 5.3.4 Mailbox full", "end of DATA") == .mailboxfull)
+        #expect(said("5.2.2", "552 5.2.2 Client host blocked using zen.spamhaus.org", "RCPT TO") == .mailboxfull)
+        // A block or relaying beats a filter or a disabled-account code; an unknown user does not beat the latter.
+        #expect(said("5.2.1", "550 5.2.1 Client host blocked using zen.spamhaus.org", "RCPT TO") == .blocked)
+        #expect(said("4.2.1", "450 4.2.1 Relay access denied", "RCPT TO") == .norelaying)
+        #expect(said("4.2.1", "450 4.2.1 User unknown", "RCPT TO") == .suspend)
+        // An unknown domain does not beat an unknown-user code, nor a block an unknown-domain code.
+        #expect(said("5.1.1", "550 5.1.1 Domain does not exist", "RCPT TO") == .userunknown)
+        #expect(said("5.1.2", "550 5.1.2 Client host blocked using zen.spamhaus.org", "RCPT TO") == .hostunknown)
+        // Spam is read over a block code only after DATA; at RCPT the code says what happened.
+        #expect(said("4.7.1", "451 4.7.1 Message rejected as spam", "RCPT TO") == .blocked)
+        #expect(said("4.7.1", "451 4.7.1 Message rejected as spam", "end of DATA") == .spamdetected)
+        // Our sender refused is never the recipient's unknown mailbox (the reference keeps the 5.1.1 there).
+        #expect(said("5.1.1", "550 5.1.1 <s@example.org>: Sender address rejected: Access denied", "RCPT TO") == .rejected)
+    }
+
     @Test func verdictCodesOfBounceProcessorsDecide() {
         #expect(reason("5.0.911", "Unable to deliver message to <a@example.net>") == .userunknown)
         #expect(reason("5.0.910", "550 User unknown") == .filtered)

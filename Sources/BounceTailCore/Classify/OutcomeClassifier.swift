@@ -134,7 +134,8 @@ public final class OutcomeClassifier: Sendable {
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
-            if let t = strong, t != code, Self.phrase(t, overrides: code) {
+            let afterData = { text.map { SMTPStage.find(in: l, $0) == .data } ?? false }
+            if let t = strong, t != code, Self.phrase(t, overrides: code, afterData: afterData) {
                 (reason, evidence) = (t, .text(rule: textRule!, strength: .strong))
             } else {
                 (reason, evidence) = (code, .enhancedCode(dsn, specific: !Self.saysLittle(code)))
@@ -179,27 +180,6 @@ public final class OutcomeClassifier: Sendable {
         return (c, evidence, refinement)
     }
 
-    /// The order in which the reference checks the causes it trusts a code for; a phrase of a cause earlier in
-    /// it beats a code of a later one.
-    private static func rank(_ r: BounceReason) -> Int? {
-        switch r {
-        case .mailboxfull: 0
-        case .exceedlimit: 1
-        case .mesgtoobig: 2
-        case .suspend: 3
-        case .hasmoved: 4
-        case .norelaying: 5
-        case .userunknown: 6
-        case .filtered: 7
-        case .rejected: 8
-        case .hostunknown: 9
-        case .spamdetected: 10
-        case .toomanyconn: 11
-        case .blocked: 12
-        default: nil
-        }
-    }
-
     /// A verdict its evidence barely supports: a code or weak phrase that names no particular cause, or nothing.
     private static func vague(_ reason: BounceReason, _ evidence: Evidence) -> Bool {
         switch reason {
@@ -231,19 +211,39 @@ public final class OutcomeClassifier: Sendable {
     }
 
     /// Whether a strong phrase's reason beats the code's (a different one: the caller keeps a code the phrase
-    /// agrees with as the evidence).
-    private static func phrase(_ t: BounceReason, overrides code: BounceReason) -> Bool {
+    /// agrees with as the evidence), as the reference weighs them (measured by asking it every pairing of a
+    /// plain phrase and a code, at RCPT and after DATA):
+    /// - a code that says little yields to any phrase;
+    /// - a full mailbox, a message too big or over a recipient's limit are final codes: only a full mailbox
+    ///   beats the latter two;
+    /// - otherwise a full mailbox, a size, a disabled account or relaying always tell; an unknown user, an
+    ///   unknown domain, a blocked host and a rate beat every code but the few causes checked before them; our
+    ///   sender refused and spam tell only after DATA (at RCPT they are read as the code says). A moved mailbox
+    ///   is trusted over an unknown-user text (providers say "not our customer" of both).
+    private static func phrase(_ t: BounceReason, overrides code: BounceReason, afterData: () -> Bool) -> Bool {
         if saysLittle(code) { return true }
         // Greylisting says why a 4.7.1 came: a deliberate first refusal, not a block of our host.
         if t == .onhold, code == .blocked { return true }
-        // A recipient receiving mail too fast (Gmail's 4.2.1) is a rate, not a disabled mailbox.
-        if t == .toomanyconn, code == .suspend { return true }
-        guard let tr = rank(t) else { return false }
-        guard let cr = rank(code) else { return true }
-        // An "unknown user" code over a text that names a blocklisted or refused sender is the block speaking.
-        // So is a text that names the domain as unknown: the more specific of the two.
-        if code == .userunknown, t == .blocked || t == .rejected || t == .hostunknown { return true }
-        return tr < cr
+        switch code {
+        case .mailboxfull: return false
+        case .exceedlimit, .mesgtoobig: return t == .mailboxfull
+        default: break
+        }
+        switch t {
+        case .mailboxfull, .exceedlimit, .mesgtoobig, .suspend, .norelaying: return true
+        case .userunknown: return code != .suspend && code != .hasmoved
+        case .hostunknown: return code != .userunknown && code != .rejected
+        case .blocked: return code != .hostunknown && code != .rejected && code != .toomanyconn
+        case .toomanyconn: return code != .userunknown && code != .hostunknown && code != .rejected
+        // A text that names our sender as refused is never the recipient's unknown mailbox, whatever the code
+        // (the reference keeps a 5.1.1 there; this project does not blame the recipient for it).
+        case .rejected: return code == .userunknown || afterData()
+        case .spamdetected: return code != .userunknown && code != .hostunknown && code != .rejected && afterData()
+        // A moved mailbox and a recipient's filter: before the unknown user and after it.
+        case .hasmoved: return code != .suspend
+        case .filtered: return ![.suspend, .hasmoved, .norelaying, .userunknown].contains(code)
+        default: return false
+        }
     }
 
     /// qmail and its kin end a reply with their own enhanced code (`(#5.7.1)`, `[#4.1.9]`), which Postfix does
