@@ -108,6 +108,8 @@ struct Explain: ParsableCommand {
         }
         if refinement == .refusedAfterData {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
+        } else if refinement == .noRecipientYet {
+            because += "; an unknown-user text before any recipient was given (at the connection, HELO or MAIL FROM), so not read as one"
         } else if refinement == .notFinal {
             because += "; a deferral, so one attempt that failed (networkerror), not yet an expiry"
         } else if refinement == .refusedBeforeMail {

@@ -122,6 +122,11 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(piped["reason"] == "userunknown")
         // A specific code is the address's verdict at any stage.
         #expect(try row("550 5.1.1 User unknown (in reply to end of DATA command)", dsn: "5.1.1")["reason"] == "userunknown")
+        // Before any recipient was given, "unknown user" is not about ours: the reply is read without it.
+        let atMail = try row("550 User unknown (in reply to MAIL FROM command)")
+        #expect(atMail["reason"] == "onhold" && atMail["bounce"] == "soft", "\(atMail)")
+        #expect(try row("550 5.7.1 No such user here (in reply to MAIL FROM command)", dsn: "5.7.1")["reason"] == "securityerror")
+        #expect(try row("550 User unknown (in reply to EHLO command)")["reason"] == "blocked")
         // Exim names the stage before the reply.
         var l = Array("SMTP error from remote mail server after end of data: 550 user unknown".utf8)
         #expect(l.withUnsafeMutableBufferPointer { SMTPStage.find(in: UnsafeBufferPointer($0), 0..<$0.count) } == .data)

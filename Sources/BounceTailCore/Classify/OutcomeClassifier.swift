@@ -17,6 +17,9 @@ public enum Refinement: Equatable, Sendable {
     /// An unknown-mailbox text given only after DATA: the address was accepted at RCPT, so it is the recipient
     /// side's filter speaking, not a missing mailbox.
     case refusedAfterData
+    /// An unknown-user text at the connection, HELO/EHLO or MAIL FROM: no recipient had been given, so the
+    /// words are not about one; the reply is read without them.
+    case noRecipientYet
     /// An expiry (a timeout text, a `4.4.7` code) on a deferral: the message is still queued, so one attempt
     /// failed (networkerror).
     case notFinal
@@ -149,7 +152,18 @@ public final class OutcomeClassifier: Sendable {
             (reason, evidence) = (text != nil ? .onhold : .undefined, .nothing)
         }
         var refinement = Refinement.none
-        if case .text = evidence, reason == .userunknown, let text, SMTPStage.find(in: l, text) == .data {
+        let userTextStage = { () -> SMTPStage? in
+            guard case .text = evidence, reason == .userunknown, let text else { return nil }
+            return SMTPStage.find(in: l, text)
+        }()
+        if userTextStage == .mailFrom || userTextStage?.isBeforeMail == true {
+            // "Unknown user" said at the connection, to HELO or to MAIL FROM names no recipient of ours: read the
+            // reply without it.
+            var c = weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: nil, text: l, text)
+            c.refinement = .noRecipientYet
+            return c
+        }
+        if userTextStage == .data {
             reason = .filtered
             refinement = .refusedAfterData
         } else if Self.vague(reason, evidence), let text, Self.refusedBeforeMail(SMTPStage.find(in: l, text), evidence) {
