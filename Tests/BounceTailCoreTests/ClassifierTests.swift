@@ -180,8 +180,11 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.7.1", "451 nope", .deferred) == (.blocked, .soft))
         #expect(reason("5.2.1", "550 nope") == (.filtered, .soft))
         #expect(reason("4.7.652", "451 nope", .deferred) == (.toomanyconn, .soft))
-        #expect(reason("", "552 nope") == (.mailboxfull, .soft))
-        #expect(reason("", "421 nope", .deferred) == (.systemerror, .soft))
+        // A bare reply code names a class, not a cause: only 50x (syntax) says what went wrong.
+        #expect(reason("", "552 nope") == (.onhold, .soft))
+        #expect(reason("", "551 nope") == (.onhold, .soft))  // never a hard bounce on a reply code alone
+        #expect(reason("", "421 nope", .deferred) == (.onhold, .soft))
+        #expect(reason("", "501 nope") == (.syntaxerror, .soft))
         #expect(reason("", "nope") == (.onhold, .soft))  // a text nothing explains is undecided
     }
 

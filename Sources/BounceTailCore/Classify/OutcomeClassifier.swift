@@ -419,19 +419,11 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// RFC 5321 reply codes, when nothing better is known.
+    /// RFC 5321 reply codes, when nothing better is known: only a syntax error (`50x`) says what went wrong.
+    /// The others name a class, not a cause (`552` is as often a size as a quota, `551` and `521` are said for
+    /// anything), so they leave the verdict undecided (`onhold`), as the reference leaves them.
     static func reason(forReply code: Int) -> BounceReason? {
-        switch code {
-        case 421: .systemerror
-        case 450, 451: .systemerror
-        case 452: .systemfull
-        case 500...504: .syntaxerror
-        case 521, 556: .notaccept
-        case 551: .hasmoved
-        case 552: .mailboxfull
-        case 550, 553, 554: .onhold
-        default: nil
-        }
+        (500...504).contains(code) ? .syntaxerror : nil
     }
 }
 

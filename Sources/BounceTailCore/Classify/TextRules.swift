@@ -280,7 +280,7 @@ enum TextRules {
             "temporary failure", "server error", "service unavailable", "try again later", "please try later",
             "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
             "lock file", "not available", "delivery failed", "duplicated message-id", "unable to contact ldap",
-            "local delivery failed",
+            "local delivery failed", "could not load drd",
         ])
         // qmail gives up with "I'm not going to try again; this message has been in the queue too long" after
         // what kept failing, which is the reason when the text names it.
