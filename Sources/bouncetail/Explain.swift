@@ -154,11 +154,8 @@ struct Explain: ParsableCommand {
 
     private func describe(_ e: Evidence, _ classifier: OutcomeClassifier) -> String {
         switch e {
-        case .text(let rule, let strength):
-            let r = classifier.rules[rule]
-            return strength == .strong
-                ? "text rule #\(rule) \"\(r.phrase)\" (clear text beats the status codes)"
-                : "text rule #\(rule) \"\(r.phrase)\" (a hint, used because the codes say nothing specific)"
+        case .text(let rule):
+            return "text rule #\(rule) \"\(classifier.rules[rule].phrase)\""
         case .enhancedCode(let d, let specific):
             return "enhanced status code \(d)\(specific ? "" : " (generic class)")"
         case .verdictCode(let d): return "enhanced status code \(d) (a bounce processor's verdict code)"

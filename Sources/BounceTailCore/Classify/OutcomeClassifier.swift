@@ -1,6 +1,6 @@
 /// What decided a classification, for `explain`.
 public enum Evidence: Equatable, Sendable {
-    case text(rule: Int, strength: Strength)
+    case text(rule: Int)
     /// A phrase with a meaning particular to the provider the relay belongs to.
     case provider(rule: Int, MailProvider)
     case enhancedCode(DSN, specific: Bool)
@@ -32,11 +32,10 @@ public enum Refinement: Equatable, Sendable {
 ///
 /// Evidence: a bounce processor's verdict code (`X.0.9NN`) decides outright. Otherwise the text's first phrase
 /// and the enhanced status code are weighed as the reference classifier weighs them: a code that says little
-/// (`X.7.x` security, `X.3.x`/`X.4.x` system and network, `X.0.0`) yields to any clear phrase; a code that
-/// names a recipient-side cause (`X.1.1`, `X.2.2`, ...) yields only to a phrase of a cause checked before it
-/// (a full mailbox, a message too big, relaying, a moved mailbox; a blocklisted sender over "unknown user").
-/// Then a weak phrase, the reply code, the status. The SMTP stage refines: an unknown user given only after
-/// DATA is `filtered`. Pure and allocation-free: phrases are matched by one precompiled automaton over
+/// (`X.7.x` security, `X.3.x`/`X.4.x` system and network, `X.0.0`) yields to any phrase; a code that names a
+/// cause yields to the phrases of some causes (`phrase(_:overrides:afterData:)`). Then a syntax reply code, the
+/// status. The SMTP stage refines: an unknown user given only after DATA is `filtered`, one given before any
+/// recipient is not read as one. Pure and allocation-free: phrases are matched by one precompiled automaton over
 /// lower-cased bytes.
 public final class OutcomeClassifier: Sendable {
     public static let shared = OutcomeClassifier()
@@ -54,7 +53,7 @@ public final class OutcomeClassifier: Sendable {
     public init() {
         let general = TextRules.all
         generalRuleCount = general.count
-        rules = general + ProviderRules.all.map { TextRule(phrase: $0.phrase, reason: $0.reason, strength: .strong) }
+        rules = general + ProviderRules.all.map { TextRule(phrase: $0.phrase, reason: $0.reason) }
         matcher = PhraseMatcher(general.map(\.phrase))
         anyProviderMatcher = PhraseMatcher(ProviderRules.all.map(\.phrase))
         providerMatchers = MailProvider.allCases.map { p in
@@ -131,20 +130,19 @@ public final class OutcomeClassifier: Sendable {
         if dsn.map({ $0.subject == 0 && $0.detail == 0 }) ?? true, let text, let e = Self.embeddedCode(l, text) {
             dsn = DSN(dsn?.klass ?? e.klass, e.subject, e.detail)
         }
-        let strong = textRule.flatMap { rules[$0].strength == .strong ? rules[$0].reason : nil }
         if let dsn, let verdict = Self.verdict(of: dsn) {
             (reason, evidence) = (verdict, .verdictCode(dsn))
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
             let afterData = { text.map { SMTPStage.find(in: l, $0) == .data } ?? false }
-            if let t = strong, t != code, Self.phrase(t, overrides: code, afterData: afterData) {
-                (reason, evidence) = (t, .text(rule: textRule!, strength: .strong))
+            if let r = textRule, rules[r].reason != code, Self.phrase(rules[r].reason, overrides: code, afterData: afterData) {
+                (reason, evidence) = (rules[r].reason, .text(rule: r))
             } else {
                 (reason, evidence) = (code, .enhancedCode(dsn, specific: !Self.saysLittle(code)))
             }
         } else if let t = textRule {
-            (reason, evidence) = (rules[t].reason, .text(rule: t, strength: rules[t].strength))
+            (reason, evidence) = (rules[t].reason, .text(rule: t))
         } else if smtpCode > 0, let rc = Self.reason(forReply: smtpCode) {
             (reason, evidence) = (rc, .replyCode(smtpCode))
         } else {
@@ -194,14 +192,14 @@ public final class OutcomeClassifier: Sendable {
         return (c, evidence, refinement)
     }
 
-    /// A verdict its evidence barely supports: a code or weak phrase that names no particular cause, or nothing.
+    /// A verdict its evidence barely supports: a code that names no particular cause, or nothing.
     private static func vague(_ reason: BounceReason, _ evidence: Evidence) -> Bool {
         switch reason {
         case .systemerror, .securityerror, .onhold, .undefined, .policyviolation, .rejected: break
         default: return false
         }
         switch evidence {
-        case .text(_, strength: .strong), .verdictCode, .provider: return false
+        case .text, .verdictCode, .provider: return false
         case .enhancedCode(_, specific: let specific): return !specific
         default: return true
         }
@@ -224,7 +222,7 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// Whether a strong phrase's reason beats the code's (a different one: the caller keeps a code the phrase
+    /// Whether a phrase's reason beats the code's (a different one: the caller keeps a code the phrase
     /// agrees with as the evidence), as the reference weighs them (measured by asking it every pairing of a
     /// plain phrase and a code, at RCPT and after DATA):
     /// - a code that says little yields to any phrase;

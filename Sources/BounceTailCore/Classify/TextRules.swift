@@ -1,14 +1,7 @@
-/// How much a phrase says: a strong phrase beats the status codes, a weak one only fills in when the codes
-/// say nothing specific.
-public enum Strength: UInt8, Sendable {
-    case strong, weak
-}
-
 /// One text rule: a phrase (matched anywhere, ignoring case) and what it means.
 public struct TextRule: Sendable {
     public let phrase: String
     public let reason: BounceReason
-    public let strength: Strength
 }
 
 /// The phrases of real bounce texts, most decisive first: when several match, the earliest wins.
@@ -21,8 +14,8 @@ public struct TextRule: Sendable {
 /// refusals and reputation blocks are `blocked`, DMARC policy refusals `policyviolation`, rate limits
 /// `toomanyconn`.
 enum TextRules {
-    private static func group(_ reason: BounceReason, _ strength: Strength, _ phrases: [String]) -> [TextRule] {
-        phrases.map { TextRule(phrase: $0, reason: reason, strength: strength) }
+    private static func group(_ reason: BounceReason, _ phrases: [String]) -> [TextRule] {
+        phrases.map { TextRule(phrase: $0, reason: reason) }
     }
 
     static let all: [TextRule] =
@@ -30,30 +23,30 @@ enum TextRules {
         // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
         // verdict on the domain, unless it says the domain takes no mail (null MX).
         // A domain that takes mail, only not over IPv6, refuses our host (Microsoft's 5.7.510).
-        group(.blocked, .strong, ["accept email over ipv6", "accept mail over ipv6"])
-        + group(.notaccept, .strong, ["null mx", "doesn't receive email", "does not receive email"])
+        group(.blocked, ["accept email over ipv6", "accept mail over ipv6"])
+        + group(.notaccept, ["null mx", "doesn't receive email", "does not receive email"])
         // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
         // again" ends a delivery as an unknown domain: the reference reads it so.
-        + group(.hostunknown, .strong, ["host or domain name not found"])
+        + group(.hostunknown, ["host or domain name not found"])
         // Exim's "unrouteable mail domain" (a router that found no way to the domain, often a configured
         // `:fail:`) is read by the reference as a network problem, not as a domain that does not exist.
-        + group(.networkerror, .strong, [
+        + group(.networkerror, [
             "unrouteable mail domain",
             "host not found, try again", "temporary failure in name resolution", "dns lookup failure", "dns timeout",
             "dns error:", "host name lookup failure", "name server:",
         ])
         // Greylisting: a deliberate first refusal, nobody's fault.
-        + group(.onhold, .strong, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "domain is held"])
+        + group(.onhold, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "domain is held"])
         // A group or list that takes posts from members only refuses the sender, not the address.
-        + group(.rejected, .strong, [
+        + group(.rejected, [
             "groups.google.com/support", "the group you tried to contact", "not a member of this mailing list",
             "not a member of this list", "only members can post", "sending to/from an address that has been",
             "you are not allowed to post", "posting to this list",
         ])
         // DMARC: a failed check is our authentication (blocked); a refusal that cites the sender domain's
         // published policy is that policy applied (policyviolation), as the reference reads Gmail's 5.7.26.
-        + group(.blocked, .strong, ["does not pass dmarc", "dmarc check failed"])
-        + group(.policyviolation, .strong, [
+        + group(.blocked, ["does not pass dmarc", "dmarc check failed"])
+        + group(.policyviolation, [
             "due to domain's dmarc policy", "dmarc policy", "has a policy that prohibited",
             "potential security issue",
         ])
@@ -61,19 +54,19 @@ enum TextRules {
         // unauthenticated", ARC, DKIM and From alignment, Microsoft's required authentication level, an SPF
         // "fail" verdict. The reference calls these security errors; an SPF record or PTR named as missing or
         // wrong stays a block of the sending host below.
-        + group(.securityerror, .strong, [
+        + group(.securityerror, [
             "sender is unauthenticated", "requires all senders to authenticate", "arc validation",
             "authentication didn't pass", "isn't aligned with", "not aligned with", "authentication level",
             "cannot authenticate", "spf fail", "spf check failed", "spf validation failed", "failed spf", "spf: fail",
         ])
         // Microsoft's refusals of the sender rather than the host: unregistered sender domains, senders a group
         // or organisation does not accept; Amazon SES's unverified identities.
-        + group(.rejected, .strong, [
+        + group(.rejected, [
             "sending from unregistered domains", "delivery not authorized", "not authenticated by organization",
             "sendernotauthenticatedforgroup", "email address is not verified",
         ])
         // Sender authentication (SPF, DKIM), reverse DNS, blocklists and reputation: the sending host is refused.
-        + group(.blocked, .strong, [
+        + group(.blocked, [
             "dmarc", "sender policy framework", "not designated as permitted sender", "does not designate",
             "fails to pass spf", "spf record", "dkim signature", "dkim fail", "dkim verification failed",
             "no valid dkim", "unauthenticated email", "fails to pass authentication checks",
@@ -102,9 +95,9 @@ enum TextRules {
             "not whitelisted",
         ])
         // A mailbox holding too much mail is full, not a rate ("too much mail" below).
-        + group(.mailboxfull, .strong, ["too much mail stored", "disk quota exceeded"])
+        + group(.mailboxfull, ["too much mail stored", "disk quota exceeded"])
         // Sending too fast or too much, too many connections or recipients at once.
-        + group(.toomanyconn, .strong, [
+        + group(.toomanyconn, [
             "rate limit", "ratelimit", "rate-limit", "sending rate", "too many messages", "exceeded the rate",
             "rate exceeded", "unsolicitedratelimiterror", "unusual sending activity", "sending too fast",
             "too much mail", "message rate", "throttl", "sending quota", "too many connections",
@@ -113,7 +106,7 @@ enum TextRules {
             "maximum connections", "(s3115)", "receiving mail at a rate", "receiving mail too quickly",
             "frequency limited", "exceeded threshold", "traffic not accepted from this ip",
         ])
-        + group(.norelaying, .strong, [
+        + group(.norelaying, [
             "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
             "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "not allowed to relay",
             "open relay not allowed", "relay not allowed", "relaying to", "not an open relay",
@@ -121,7 +114,7 @@ enum TextRules {
             // qmail's refusal of a domain it does not host: relaying, not an unknown domain.
             "isn't in my list of allowed rcpthosts",
         ])
-        + group(.rejected, .strong, [
+        + group(.rejected, [
             "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
             "sender is blocked", "sender verify failed", "sender verification failed", "sender address does not exist",
             "invalid sender", "sender domain", "sender is not allowed", "bad sender", "mail from address",
@@ -129,29 +122,29 @@ enum TextRules {
             "domain of sender address", "sender not allowed", "envelope blocked", "mailfrom domain",
             "sender unknown", "unknown sender", "administrative prohibition",
         ])
-        + group(.securityerror, .strong, [
+        + group(.securityerror, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
             "encryption required", "authentication required", "certificate verification failed",
             "tls session is required", "setting up tls", "dane error", "certificate", "tls session", "alpn",
             "ca constrain", "must authenticate", "not authenticated", "security policies", "security policy",
         ])
         // Message content.
-        + group(.virusdetected, .strong, [
+        + group(.virusdetected, [
             "virus", "malware", "infected", "trojan", "worm", "malicious",
         ])
-        + group(.spamdetected, .strong, [
+        + group(.spamdetected, [
             "spam", "unsolicited", "junk mail", "bulk mail", "dt:spm", "content filter", "scored too high",
             "message looks suspicious", "likely suspicious", "suspicious due to", "phishing", "intent analysis",
             "high probability of", "spam score", "advertising", "blacklisted url", "uribl", "surbl",
             "message content rejected", "mail content denied", "unacceptable content",
         ])
-        + group(.mesgtoobig, .strong, [
+        + group(.mesgtoobig, [
             "message size exceeds", "message too large", "message is too large", "message too big",
             "message length exceeds", "size exceeds", "exceeds the maximum message size", "exceeds size limit",
             "message size limit", "too large for", "maximum message size", "mail size limit", "exceeded max size",
             "message exceeds", "size of the message", "too big",
         ])
-        + group(.contenterror, .strong, [
+        + group(.contenterror, [
             "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "bare lf", "bare linefeed",
             "not rfc compliant", "non-compliant", "duplicate header", "multiple from", "missing date header",
             "message-id header", "missing message-id",
@@ -159,32 +152,32 @@ enum TextRules {
             "header is", "attachment", "8-bit", "8bit", "line too long", "lines too long", "utf8 support required",
             "invalid mime", "mime type", "content denied",
         ])
-        + group(.policyviolation, .strong, [
+        + group(.policyviolation, [
             "policy reasons", "local policy", "policy violation", "policy restrictions", "policy rejection",
-            "violates", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy",
+            "violates", "protocol violation", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy", "denied by policy",
             "rejected by policy",
         ])
         // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
         // an unknown user.
-        + group(.mailererror, .strong, [
+        + group(.mailererror, [
             "unknown mailer error", "unable to exec", "command does not exist", "child process of", "command died with status",
         ])
-        + group(.syntaxerror, .strong, [
+        + group(.syntaxerror, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
             "bad recipient address syntax", "malformed address", "fully-qualified address",
         ])
         // Refused by the recipient side's own filtering: Exim's `:fail:` redirections, per-user filters.
-        + group(.filtered, .strong, [
+        + group(.filtered, [
             "(:fail:)", "recipient's filter", "recipient filter", "filtered by the recipient", "refused by recipient",
             "rejected by recipient", "due to recipient's policy", "recipient's policy",
         ])
         // The recipient's address and mailbox.
-        + group(.hasmoved, .strong, [
+        + group(.hasmoved, [
             "has moved", "have moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
             "no longer works", "forwarding address", "user not local", "has been moved", "mailbox owner has changed",
             "domain owner has changed",
         ])
-        + group(.mailboxfull, .strong, [
+        + group(.mailboxfull, [
             "mailbox full", "mailbox is full", "mailbox size limit", "over quota", "overquota", "quota exceeded",
             "exceeded storage allocation", "exceeds quota", "quota exceed", "out of storage space", "storage quota",
             "mailbox exceeds", "insufficient storage space", "disk quota", "user's mailbox is full",
@@ -192,7 +185,7 @@ enum TextRules {
             "mailfolder is full", "messages in recipient's mailbox exceeded",
             "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
         ])
-        + group(.suspend, .strong, [
+        + group(.suspend, [
             "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
             "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended", "has been suspended",
             "account is inactive", "inactive account", "inactive mailbox",
@@ -202,15 +195,15 @@ enum TextRules {
             "account is blocked", "disabled or discontinued", "temporarily disabled", "mailbox suspended",
             "account unavailable", "(554.30)", "user(s) account is disabled",
         ])
-        + group(.exceedlimit, .strong, [
+        + group(.exceedlimit, [
             "too many messages for this user",
             "exceeded the maximum number of messages", "recipient's daily limit",
         ])
-        + group(.notaccept, .strong, [
+        + group(.notaccept, [
             "does not accept mail", "does not accept email", "accepts no mail", "no mail service",
             "does not receive mail", "not accepting mail", "not accept mail", "indicated no smtp service",
         ])
-        + group(.hostunknown, .strong, [
+        + group(.hostunknown, [
             "host or domain name not found", "domain not found", "domain does not exist", "no such domain",
             "unrouteable address", "unroutable address", "unknown domain",
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
@@ -220,7 +213,7 @@ enum TextRules {
             "host/domain name", "domain may not exist",
             "domain name couldn't be found", "domain couldn't be found", "domain could not be found",
         ])
-        + group(.userunknown, .strong, [
+        + group(.userunknown, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
             "no such recipient", "recipient unknown", "unknown recipient", "invalid recipient", "recipient invalid",
             "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "mailbox does not exist",
@@ -243,7 +236,7 @@ enum TextRules {
         ])
         // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
         // end stays `mailboxfull`, and before the network and system reasons that kept failing.
-        + group(.expired, .strong, [
+        + group(.expired, [
             "retry timeout exceeded", "have been failing for a long time", "message expired", "delivery time expired",
             "too long in queue", "queue lifetime", "maximum time in queue", "message delayed",
             "retry time not reached for any host after a long failure period", "delivery expired",
@@ -254,9 +247,9 @@ enum TextRules {
         ])
         // A connection that timed out: on a final failure that is the queue lifetime running out on a host
         // that never answered (the classifier reads it as networkerror on a deferral).
-        + group(.expired, .strong, ["connection timed out", "smtp timeout", "timed out", "timeout"])
+        + group(.expired, ["connection timed out", "smtp timeout", "timed out", "timeout"])
         // The destination's own trouble.
-        + group(.networkerror, .strong, [
+        + group(.networkerror, [
             "connection timed out", "connection refused", "network is unreachable", "no route to host",
             "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
             "mail loop", "routing loop", "hop count exceeded", "too many hops",
@@ -265,35 +258,27 @@ enum TextRules {
             "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
             "establish an smtp connection",
         ])
-        + group(.mailererror, .strong, [
+        + group(.mailererror, [
             "command output", "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
             "command not found", "exit code", "transport filter process failed", "unable to execute",
             "(generated from |", "child status", "procmail:",
         ])
-        + group(.systemfull, .strong, [
+        + group(.systemfull, [
             "insufficient system storage", "no space left", "disk full", "system full", "out of disk",
         ])
         // Our own host is a destination's MX or routes to itself: a configuration error, not the network.
-        + group(.systemerror, .strong, [
+        + group(.systemerror, [
             "loops back to myself", "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
             "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
-            "temporary failure", "server error", "service unavailable", "try again later", "please try later",
+            "temporary failure", "server error", "try again later", "please try later",
             "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
             "lock file", "not available", "delivery failed", "duplicated message-id", "unable to contact ldap",
             "local delivery failed", "could not load drd",
         ])
         // qmail gives up with "I'm not going to try again; this message has been in the queue too long" after
         // what kept failing, which is the reason when the text names it.
-        + group(.expired, .strong, ["in the queue too long", "giving up on"])
-        + group(.onhold, .strong, [
+        + group(.expired, ["in the queue too long", "giving up on"])
+        + group(.onhold, [
             "try again in", "please retry",
-        ])
-        // Weak hints that only decide when the codes say nothing specific.
-        + group(.policyviolation, .weak, ["policy", "not allowed", "prohibited"])
-        + group(.securityerror, .weak, ["not authorized", "unauthorized", "access denied"])
-        + group(.blocked, .weak, ["your ip", "your host", "refused to talk to me", "blocked", "denied", "rejected"])
-        + group(.syntaxerror, .weak, [
-            "syntax error", "syntax", "bad address", "malformed", "fully-qualified", "improper use",
-            "command unrecognized", "bad sequence",
         ])
 }
