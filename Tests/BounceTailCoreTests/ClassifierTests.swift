@@ -278,6 +278,10 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
             #expect(try scanRows(line).first?["reason"] == "userunknown", "\(host)")
             let direct = LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "", text: said)
             #expect(classify(direct).reason == .userunknown, "\(host)")
+            // Named without its address, as some tools write the line.
+            let unbracketed = said.replacingOccurrences(of: "[192.0.2.7] said:", with: " said:")
+            #expect(classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
+                                                text: unbracketed)).reason == .userunknown, "\(unbracketed)")
         }
         // Without Postfix's `host ... said:` the whole text is the reply.
         let bare = LabelledDiagnostic(status: .bounced, dsn: "5.7.1", reason: "", bounce: "", fault: "",

@@ -277,10 +277,15 @@ public final class OutcomeClassifier: Sendable {
     /// the name of the host that gave it (an MX called `rbl.example.net` is no blocklist), and a provider's
     /// many hosts give the same replies, so the rule cache keys on the reply alone.
     static func replyText(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
-        guard ByteSearch.hasPrefix("host ", in: l, at: r.lowerBound, end: r.upperBound),
-            let said = ByteSearch.first("] said: ", in: l, r.lowerBound..<min(r.upperBound, r.lowerBound + 300))
-        else { return r }
-        return (said + 8)..<r.upperBound
+        guard ByteSearch.hasPrefix("host ", in: l, at: r.lowerBound, end: r.upperBound) else { return r }
+        if let said = ByteSearch.first("] said: ", in: l, r.lowerBound..<min(r.upperBound, r.lowerBound + 300)) {
+            return (said + 8)..<r.upperBound
+        }
+        // A host named without its address (`host mx.example.net said: ...`, as some tools write it).
+        var i = r.lowerBound + 5
+        while i < r.upperBound, l[i] != ASCII.space { i += 1 }
+        guard ByteSearch.hasPrefix(" said: ", in: l, at: i, end: r.upperBound) else { return r }
+        return (i + 7)..<r.upperBound
     }
 
     /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
