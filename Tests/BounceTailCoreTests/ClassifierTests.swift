@@ -289,6 +289,17 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(classify(bare).reason == .blocked)
     }
 
+    @Test func anAddressQuotedInTheReplyIsNoVerdict() {
+        #expect(reason("5.0.0", "550 <virus-reports@example.com>: Recipient address rejected: User unknown") == .userunknown)
+        #expect(reason("5.0.0", "550 spam@example.com... No such user") == .userunknown)
+        #expect(reason("5.0.0", "550 Mailbox unavailable: rate-limit@example.net") == .userunknown)
+        // A DSN's address type is no complaint about RFC 822; a complaint about it still is.
+        #expect(reason("5.0.0", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##rfc822;erin@example.jp") == .userunknown)
+        #expect(reason("5.0.0", "554 Message is not RFC822 compliant") == .contenterror)
+        // Exim's pipe commands are not addresses.
+        #expect(reason("5.0.0", "(generated from |/usr/local/bin/filter@example.net)") == .mailererror)
+    }
+
     @Test func thePhraseMatcherFindsTheEarliestRuleAnywhereIgnoringCase() {
         let m = PhraseMatcher(["blocked using", "user unknown", "unknown", "spam"])
         func first(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { m.firstRule(in: $0, 0..<$0.count) } }

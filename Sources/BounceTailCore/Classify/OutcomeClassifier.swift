@@ -303,6 +303,7 @@ public final class OutcomeClassifier: Sendable {
         guard r.count > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: r.count) { buf in
             var n = 0
+            var tokenStart = 0
             var i = r.lowerBound
             while i < r.upperBound {
                 if i == r.lowerBound || l[i - 1] == ASCII.space || l[i - 1] == ASCII.newline,
@@ -311,12 +312,47 @@ public final class OutcomeClassifier: Sendable {
                     i += skip
                     continue
                 }
-                buf[n] = l[i]
+                let b = l[i]
+                if b == ASCII.at {
+                    // An address quoted in the reply names nobody's cause: `<virus-reports@example.com>` or
+                    // `spam@example.net` must not read as a verdict. Its local part is taken back out.
+                    n = tokenStart
+                    i += 1
+                    while i < r.upperBound, !Self.endsAddress(l[i]) { i += 1 }
+                    continue
+                }
+                if b == UInt8(ascii: ";"), n >= 6, Self.isRFC822(buf, n - 6) {
+                    // A DSN's address type (`rfc822;user@...`) is no complaint about RFC 822.
+                    n -= 6
+                    i += 1
+                    tokenStart = n
+                    continue
+                }
+                buf[n] = b
                 n += 1
                 i += 1
+                if Self.endsAddress(b) { tokenStart = n }
             }
             return body(UnsafeBufferPointer(rebasing: buf[0..<n]))
         }
+    }
+
+    /// A byte that cannot be part of an address as replies quote them (`|` starts Exim's pipe commands).
+    @inline(__always)
+    private static func endsAddress(_ b: UInt8) -> Bool {
+        switch b {
+        case ASCII.space, ASCII.newline, UInt8(ascii: "\t"), ASCII.lessThan, UInt8(ascii: ">"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), ASCII.quote, UInt8(ascii: "'"), UInt8(ascii: ","),
+            UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "|"):
+            true
+        default: false
+        }
+    }
+
+    private static func isRFC822(_ buf: UnsafeMutableBufferPointer<UInt8>, _ at: Int) -> Bool {
+        let word: [UInt8] = Array("rfc822".utf8)
+        for k in 0..<6 where ASCII.lower(buf[at + k]) != word[k] { return false }
+        return true
     }
 
     /// `550-` or `550-5.7.28 ` or `550 5.7.28 ` at `i`: the length to skip, else nil.
