@@ -135,8 +135,9 @@ public final class OutcomeClassifier: Sendable {
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
-            let afterData = { text.map { SMTPStage.find(in: l, $0) == .data } ?? false }
-            if let r = textRule, rules[r].reason != code, Self.phrase(rules[r].reason, overrides: code, afterData: afterData) {
+            if let r = textRule, rules[r].reason != code,
+                Self.phrase(rules[r].reason, overrides: code, afterData: { text.map { SMTPStage.find(in: l, $0) == .data } ?? false })
+            {
                 (reason, evidence) = (rules[r].reason, .text(rule: r))
             } else {
                 (reason, evidence) = (code, .enhancedCode(dsn, specific: !Self.saysLittle(code)))
