@@ -248,6 +248,9 @@ enum TextRules {
         // A connection that timed out: on a final failure that is the queue lifetime running out on a host
         // that never answered (the classifier reads it as networkerror on a deferral).
         + group(.expired, ["connection timed out", "smtp timeout", "timed out", "timeout"])
+        // What a local delivery program said (Exim's "Command output:") is that program's failure, whatever
+        // it failed to connect to; a full mailbox it reports is read above.
+        + group(.mailererror, ["command output"])
         // The destination's own trouble.
         + group(.networkerror, [
             "connection timed out", "connection refused", "network is unreachable", "no route to host",
@@ -259,7 +262,7 @@ enum TextRules {
             "establish an smtp connection",
         ])
         + group(.mailererror, [
-            "command output", "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
+            "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
             "command not found", "exit code", "transport filter process failed", "unable to execute",
             "(generated from |", "child status", "procmail:",
         ])
