@@ -110,7 +110,7 @@ enum TextRules {
             "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
             "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "not allowed to relay",
             "open relay not allowed", "relay not allowed", "relaying to", "not an open relay",
-            "is not permitted to relay", "relay prohibited", "mail relay denied",
+            "is not permitted to relay", "relay prohibited", "mail relay denied", "relaying mail to",
             // qmail's refusal of a domain it does not host: relaying, not an unknown domain.
             "isn't in my list of allowed rcpthosts",
         ])
@@ -160,7 +160,7 @@ enum TextRules {
         // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
         // an unknown user.
         + group(.mailererror, [
-            "unknown mailer error", "unable to exec", "command does not exist", "child process of", "command died with status",
+            "mailer error", "unable to exec", "command does not exist", "child process of", "command died with status",
         ])
         + group(.syntaxerror, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
@@ -187,7 +187,7 @@ enum TextRules {
         ])
         + group(.suspend, [
             "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
-            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended", "has been suspended",
+            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended", "has been suspended", "user suspended",
             "account is inactive", "inactive account", "inactive mailbox",
             "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
             "account is locked", "tried to reach is disabled", "user account disabled",
@@ -225,7 +225,7 @@ enum TextRules {
             "destinataire invalide", "not our customer", "no such account", "unknown address", "is not a valid",
             "user invalid", "unknown local part", "unknown mailbox", "mailbox unknown", "addressee unknown",
             "invalid address", "bad recipient", "no valid recipients", "mailbox name not allowed",
-            "mailbox not available", "not listed in", "user not exist", "doesn't exist", "address not found",
+            "user not known", "not a valid recipient", "not listed in", "user not exist", "doesn't exist", "address not found",
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
             "unverified address", "mailbox has been closed", "mailbox is unavailable", "mailbox is inactive",
@@ -255,7 +255,7 @@ enum TextRules {
         + group(.networkerror, [
             "connection timed out", "connection refused", "network is unreachable", "no route to host",
             "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
-            "mail loop", "routing loop", "hop count exceeded", "too many hops",
+            "mail loop", "message looping", "routing loop", "hop count exceeded", "too many hops",
             "lowest numbered mx record points to local host", "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
             "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
             "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
@@ -271,7 +271,7 @@ enum TextRules {
         ])
         // Our own host is a destination's MX or routes to itself: a configuration error, not the network.
         + group(.systemerror, [
-            "loops back to myself", "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
+            "loops back to myself", "temporary local problem", "local error in processing", "local problem", "server busy", "currently unavailable", "come back later",
             "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
             "temporary failure", "server error", "try again later", "please try later",
             "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
