@@ -254,7 +254,11 @@ public final class OutcomeClassifier: Sendable {
         case .spamdetected: return code != .userunknown && code != .hostunknown && code != .rejected && afterData()
         // A moved mailbox and a recipient's filter: before the unknown user and after it.
         case .hasmoved: return code != .suspend
-        case .filtered: return ![.suspend, .hasmoved, .norelaying, .userunknown].contains(code)
+        case .filtered:
+            switch code {
+            case .suspend, .hasmoved, .norelaying, .userunknown: return false
+            default: return true
+            }
         default: return false
         }
     }
