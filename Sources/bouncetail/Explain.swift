@@ -108,6 +108,8 @@ struct Explain: ParsableCommand {
         }
         if refinement == .refusedAfterData {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
+        } else if refinement == .carrierStage {
+            because += "; NTT docomo refuses at RCPT only an address it does not have, and after DATA a sender the recipient's settings refuse"
         } else if refinement == .noRecipientYet {
             because += "; an unknown-user text before any recipient was given (at the connection, HELO or MAIL FROM), so not read as one"
         } else if refinement == .notFinal {

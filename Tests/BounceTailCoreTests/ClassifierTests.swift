@@ -248,6 +248,24 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(try scanned("eu-smtp-inbound-1.mimecast.com", "5.0.0", "554 Email rejected due to security policies") == "virusdetected")
     }
 
+    @Test func nttDocomoRefusesByStage() throws {
+        func scanned(_ relay: String, _ dsn: String, _ said: String, _ command: String) throws -> Row {
+            let line = "Nov  3 00:00:05 mx postfix/smtp[1]: ABCDE12345: to=<a@docomo.ne.jp>, relay=\(relay)[203.0.113.1]:25, delay=1, dsn=\(dsn), status=bounced (host \(relay)[203.0.113.1] said: \(said) (in reply to \(command) command))"
+            return try #require(try scanRows(line).first)
+        }
+        let docomo = "mfsmax.docomo.ne.jp"
+        // After DATA docomo's "Unknown user" is the recipient's settings refusing our sender: not the address.
+        let data = try scanned(docomo, "5.0.0", "550 Unknown user a@docomo.ne.jp", "end of DATA")
+        #expect(data["reason"] == "rejected" && data["bounce"] == "soft", "\(data)")
+        // At RCPT any refusal without a cause of our side's making is an address it does not have.
+        #expect(try scanned(docomo, "5.0.0", "550 Message rejected", "RCPT TO")["reason"] == "userunknown")
+        #expect(try scanned(docomo, "5.0.0", "550 Client host blocked using zen.spamhaus.org", "RCPT TO")["reason"] == "blocked")
+        // A code that names a cause keeps it; another host's words keep the general reading.
+        #expect(try scanned(docomo, "5.2.2", "552 5.2.2 Mailbox full", "RCPT TO")["reason"] == "mailboxfull")
+        #expect(try scanned("mx.example.jp", "5.0.0", "550 Unknown user a@example.jp", "end of DATA")["reason"] == "filtered")
+        #expect(try scanned("mx.example.jp", "5.0.0", "550 Message rejected", "RCPT TO")["reason"] == "onhold")
+    }
+
     @Test func expiryKeepsTheFaultOfWhatKeptFailing() {
         let full = classify(LabelledDiagnostic(status: .expired, dsn: "4.2.2", reason: "", bounce: "", fault: "", text: ""))
         #expect(full.reason == .expired && full.fault == .recipient && full.bounce == .soft)

@@ -5,7 +5,7 @@
 /// verdict on the address. The reference classifier reads a reply by the relay's domain for these receivers;
 /// so does bouncetail, with rules written from each provider's published error pages (`ProviderRules`).
 public enum MailProvider: UInt8, Sendable, CaseIterable {
-    case none, google, microsoft, qq, mimecast
+    case none, google, microsoft, qq, mimecast, docomo
 
     public var name: StaticString {
         switch self {
@@ -14,6 +14,7 @@ public enum MailProvider: UInt8, Sendable, CaseIterable {
         case .microsoft: "Microsoft"
         case .qq: "Tencent QQ"
         case .mimecast: "Mimecast"
+        case .docomo: "NTT docomo"
         }
     }
 
@@ -24,6 +25,7 @@ public enum MailProvider: UInt8, Sendable, CaseIterable {
         (".outlook.office365.com", .microsoft),
         (".qq.com", .qq),
         (".mimecast.com", .mimecast), (".mimecast.co.za", .mimecast),
+        (".docomo.ne.jp", .docomo),
     ]
     private static let suffixBytes: [([UInt8], MailProvider)] = suffixes.map { (Array($0.0.utf8), $0.1) }
 

@@ -17,6 +17,9 @@ public enum Refinement: Equatable, Sendable {
     /// An unknown-mailbox text given only after DATA: the address was accepted at RCPT, so it is the recipient
     /// side's filter speaking, not a missing mailbox.
     case refusedAfterData
+    /// NTT docomo refuses at RCPT only an address it does not have, and after DATA a sender the recipient's
+    /// own settings refuse, whatever words either refusal carries (when its code says nothing).
+    case carrierStage
     /// An unknown-user text at the connection, HELO/EHLO or MAIL FROM: no recipient had been given, so the
     /// words are not about one; the reply is read without them.
     case noRecipientYet
@@ -74,8 +77,10 @@ public final class OutcomeClassifier: Sendable {
             let (bytes, relay) = (o.bytes, o.relay)
             rule = textRule(bytes, r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: r) }
         }
-        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic)
-            .classification
+        let (bytes, relay, diagnostic) = (o.bytes, o.relay, o.diagnostic)
+        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic) {
+            MailProvider.of(bytes, relay: relay, diagnostic: diagnostic)
+        }.classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
             let p = DomainTypos.provider(near: o.bytes, domain: (at + 1)..<o.recipient.upperBound)
@@ -91,7 +96,7 @@ public final class OutcomeClassifier: Sendable {
         provider: MailProvider = .none
     ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
         weigh(status: status, dsn: dsn, smtpCode: smtpCode,
-              textRule: r.flatMap { textRule(l, $0, cache: nil) { provider } }, text: l, r)
+              textRule: r.flatMap { textRule(l, $0, cache: nil) { provider } }, text: l, r) { provider }
     }
 
     /// The provider a rule in `rules` belongs to (`.none` for the general table).
@@ -121,7 +126,7 @@ public final class OutcomeClassifier: Sendable {
     /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
     /// verdict depends on it (an unknown-user text), not for every failure.
     private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?,
-                       text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?)
+                       text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?, relayProvider: () -> MailProvider)
         -> (classification: Classification, evidence: Evidence, refinement: Refinement)
     {
         var reason: BounceReason
@@ -158,11 +163,17 @@ public final class OutcomeClassifier: Sendable {
         if userTextStage == .mailFrom || userTextStage?.isBeforeMail == true {
             // "Unknown user" said at the connection, to HELO or to MAIL FROM names no recipient of ours: read the
             // reply without it.
-            var c = weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: nil, text: l, text)
+            var c = weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: nil, text: l, text, relayProvider: relayProvider)
             c.refinement = .noRecipientYet
             return c
         }
-        if userTextStage == .data {
+        let permanent = status == .bounced || status == .softBounce
+        if permanent, let text, smtpCode == 0 || smtpCode >= 500, Self.namesNoCause(dsn), relayProvider() == .docomo,
+            let carrier = Self.docomoReading(SMTPStage.find(in: l, text), reason), carrier != reason
+        {
+            reason = carrier
+            refinement = .carrierStage
+        } else if userTextStage == .data {
             reason = .filtered
             refinement = .refusedAfterData
         } else if Self.vague(reason, evidence), let text, Self.refusedBeforeMail(SMTPStage.find(in: l, text), evidence) {
@@ -180,7 +191,6 @@ public final class OutcomeClassifier: Sendable {
             reason = .expired
             if case .nothing = evidence { evidence = .status }
         }
-        let permanent = status == .bounced || status == .softBounce
         let hard: Bool
         switch reason {
         case .userunknown, .hostunknown, .hasmoved: hard = permanent
@@ -191,6 +201,24 @@ public final class OutcomeClassifier: Sendable {
         }
         let c = Classification(reason: reason, bounce: hard ? .hard : .soft, fault: fault, rule: textRule ?? -1)
         return (c, evidence, refinement)
+    }
+
+    /// No enhanced code, or one that names no cause and is no bounce processor's verdict.
+    private static func namesNoCause(_ dsn: DSN?) -> Bool {
+        guard let dsn else { return true }
+        return verdict(of: dsn) == nil && reason(for: dsn) == nil
+    }
+
+    /// NTT docomo's refusals by stage (`.carrierStage`): an unknown address at RCPT, our sender refused by the
+    /// recipient's settings after DATA. A text that names our side's doing at RCPT keeps its reading.
+    private static func docomoReading(_ stage: SMTPStage, _ reason: BounceReason) -> BounceReason? {
+        switch stage {
+        case .data: return .rejected
+        case .rcptTo:
+            let f = fault(of: reason)
+            return f == .sender || f == .message ? nil : .userunknown
+        default: return nil
+        }
     }
 
     /// A verdict its evidence barely supports: a code that names no particular cause, or nothing.
