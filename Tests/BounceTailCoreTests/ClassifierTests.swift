@@ -256,7 +256,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         let docomo = "mfsmax.docomo.ne.jp"
         // After DATA docomo's "Unknown user" is the recipient's settings refusing our sender: not the address.
         let data = try scanned(docomo, "5.0.0", "550 Unknown user a@docomo.ne.jp", "end of DATA")
-        #expect(data["reason"] == "rejected" && data["bounce"] == "soft", "\(data)")
+        #expect(data["reason"] == "rejected" && data["bounce"] == "soft" && data["fault"] == "recipient", "\(data)")
         // At RCPT any refusal without a cause of our side's making is an address it does not have.
         #expect(try scanned(docomo, "5.0.0", "550 Message rejected", "RCPT TO")["reason"] == "userunknown")
         #expect(try scanned(docomo, "5.0.0", "550 Client host blocked using zen.spamhaus.org", "RCPT TO")["reason"] == "blocked")

@@ -185,6 +185,8 @@ public final class OutcomeClassifier: Sendable {
             refinement = .notFinal
         }
         var fault = Self.fault(of: reason)
+        // docomo's refusal after DATA is the recipient's own choice to refuse our sender: it counts for them.
+        if refinement == .carrierStage, reason == .rejected { fault = .recipient }
         if status == .expired {
             // Gave up after the queue lifetime; whose fault it was is what kept failing, when known.
             if reason == .expired || fault == .unknown { fault = .network }
