@@ -40,14 +40,12 @@ enhanced="4.0.0 4.1.0 4.1.1 4.1.2 4.1.3 4.1.7 4.1.8 4.2.0 4.2.1 4.2.2 4.2.3 4.2.
     i=0
     for c in $enhanced; do
         i=$((i + 1))
-        printf 'E%04d	%s50	%s	RCPT	%s50 %s Nope, not today	mx.example.net
-' "$i" "${c:0:1}" "$c" "${c:0:1}" "$c"
+        printf 'E%04d\t%s50\t%s\tRCPT\t%s50 %s Nope, not today\tmx.example.net\n' "$i" "${c:0:1}" "$c" "${c:0:1}" "$c"
     done
     for rc in 421 450 451 452 454 500 501 502 503 504 521 530 550 551 552 553 554 556; do
         for command in RCPT DATA; do
             i=$((i + 1))
-            printf 'E%04d	%s		%s	%s Nope, not today	mx.example.net
-' "$i" "$rc" "$command" "$rc"
+            printf 'E%04d\t%s\t\t%s\t%s Nope, not today\tmx.example.net\n' "$i" "$rc" "$command" "$rc"
         done
     done
 } >"$work/code-alone.in.tsv"
@@ -58,8 +56,7 @@ for p in "User unknown" "No such user here" "Domain does not exist" "blocked usi
     for c in 5.0.0 5.1.1 5.7.1 5.1.2; do
         for command in CONN EHLO MAIL RCPT DATA; do
             i=$((i + 1))
-            printf 'S%04d	%s50	%s	%s	%s50 %s %s	mx.example.net
-' "$i" "${c:0:1}" "$c" "$command" "${c:0:1}" "$c" "$p"
+            printf 'S%04d\t%s50\t%s\t%s\t%s50 %s %s\tmx.example.net\n' "$i" "${c:0:1}" "$c" "$command" "${c:0:1}" "$c" "$p"
         done
     done
 done >"$work/phrase-stage.in.tsv"

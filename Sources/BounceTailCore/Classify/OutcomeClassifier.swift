@@ -72,13 +72,11 @@ public final class OutcomeClassifier: Sendable {
     /// texts over and over; matching them is most of the classifier's work).
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
-        var rule: Int? = nil
-        if let r = o.diagnostic {
-            let (bytes, relay) = (o.bytes, o.relay)
-            rule = textRule(bytes, r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: r) }
-        }
         let (bytes, relay, diagnostic) = (o.bytes, o.relay, o.diagnostic)
-        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: o.bytes, o.diagnostic) {
+        let rule = diagnostic.flatMap { r in
+            textRule(bytes, r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: r) }
+        }
+        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: bytes, diagnostic) {
             MailProvider.of(bytes, relay: relay, diagnostic: diagnostic)
         }.classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
@@ -124,13 +122,20 @@ public final class OutcomeClassifier: Sendable {
     }
 
     /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
-    /// verdict depends on it (an unknown-user text), not for every failure.
+    /// verdict depends on it, and at most once.
     private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?,
                        text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?, relayProvider: () -> MailProvider)
         -> (classification: Classification, evidence: Evidence, refinement: Refinement)
     {
         var reason: BounceReason
         var evidence: Evidence
+        var found: SMTPStage? = nil
+        func stage() -> SMTPStage {
+            if let found { return found }
+            let s = text.map { SMTPStage.find(in: l, $0) } ?? .unknown
+            found = s
+            return s
+        }
         var dsn = dsn
         if dsn.map({ $0.subject == 0 && $0.detail == 0 }) ?? true, let text, let e = Self.embeddedCode(l, text) {
             dsn = DSN(dsn?.klass ?? e.klass, e.subject, e.detail)
@@ -141,7 +146,7 @@ public final class OutcomeClassifier: Sendable {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
             if let r = textRule, rules[r].reason != code,
-                Self.phrase(rules[r].reason, overrides: code, afterData: { text.map { SMTPStage.find(in: l, $0) == .data } ?? false })
+                Self.phrase(rules[r].reason, overrides: code, afterData: { stage() == .data })
             {
                 (reason, evidence) = (rules[r].reason, .text(rule: r))
             } else {
@@ -156,10 +161,7 @@ public final class OutcomeClassifier: Sendable {
             (reason, evidence) = (text != nil ? .onhold : .undefined, .nothing)
         }
         var refinement = Refinement.none
-        let userTextStage = { () -> SMTPStage? in
-            guard case .text = evidence, reason == .userunknown, let text else { return nil }
-            return SMTPStage.find(in: l, text)
-        }()
+        let userTextStage: SMTPStage? = if case .text = evidence, reason == .userunknown { stage() } else { nil }
         if userTextStage == .mailFrom || userTextStage?.isBeforeMail == true {
             // "Unknown user" said at the connection, to HELO or to MAIL FROM names no recipient of ours: read the
             // reply without it.
@@ -168,15 +170,15 @@ public final class OutcomeClassifier: Sendable {
             return c
         }
         let permanent = status == .bounced || status == .softBounce
-        if permanent, let text, smtpCode == 0 || smtpCode >= 500, Self.namesNoCause(dsn), relayProvider() == .docomo,
-            let carrier = Self.docomoReading(SMTPStage.find(in: l, text), reason), carrier != reason
+        if permanent, text != nil, smtpCode == 0 || smtpCode >= 500, Self.namesNoCause(dsn), relayProvider() == .docomo,
+            let carrier = Self.docomoReading(stage(), reason), carrier != reason
         {
             reason = carrier
             refinement = .carrierStage
         } else if userTextStage == .data {
             reason = .filtered
             refinement = .refusedAfterData
-        } else if Self.vague(reason, evidence), let text, Self.refusedBeforeMail(SMTPStage.find(in: l, text), evidence) {
+        } else if Self.vague(reason, evidence), Self.refusedBeforeMail(stage(), evidence) {
             reason = .blocked
             refinement = .refusedBeforeMail
         } else if reason == .expired, status == .deferred {
@@ -385,9 +387,9 @@ public final class OutcomeClassifier: Sendable {
     }
 
     private static func isRFC822(_ buf: UnsafeMutableBufferPointer<UInt8>, _ at: Int) -> Bool {
-        let word: [UInt8] = Array("rfc822".utf8)
-        for k in 0..<6 where ASCII.lower(buf[at + k]) != word[k] { return false }
-        return true
+        ASCII.lower(buf[at]) == UInt8(ascii: "r") && ASCII.lower(buf[at + 1]) == UInt8(ascii: "f")
+            && ASCII.lower(buf[at + 2]) == UInt8(ascii: "c") && buf[at + 3] == UInt8(ascii: "8")
+            && buf[at + 4] == UInt8(ascii: "2") && buf[at + 5] == UInt8(ascii: "2")
     }
 
     /// `550-` or `550-5.7.28 ` or `550 5.7.28 ` at `i`: the length to skip, else nil.
