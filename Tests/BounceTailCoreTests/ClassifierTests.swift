@@ -246,6 +246,20 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(try scanned("GMAIL-SMTP-IN.L.GOOGLE.COM.", "4.7.0", busy) == "blocked")
         #expect(try scanned("mx.google.com.example.org", "4.7.0", busy) == "systemerror")
         #expect(try scanned("eu-smtp-inbound-1.mimecast.com", "5.0.0", "554 Email rejected due to security policies") == "virusdetected")
+        // Cox refuses an address it does not have with a bare "recipient rejected"; from others it says nothing.
+        #expect(try scanned("cxr.mx.east.cox.net", "5.0.0", "550 <a@cox.net> recipient rejected") == "userunknown")
+        #expect(try scanned("mx.example.org", "5.0.0", "550 <a@example.org> recipient rejected") == "onhold")
+    }
+
+    @Test func codesNamedInTheReplyAndTerseWordings() {
+        // Cox's block codes decide over the "sender rejected" around them.
+        #expect(reason("5.1.0", "550 5.1.0 <s@example.org> sender rejected. AUP#CDRBL") == .blocked)
+        #expect(reason("5.0.0", "554 cox.net - 192.0.2.9 - IP blocked - AUP#CXBL") == .blocked)
+        #expect(reason("5.0.0", "550 <s@example.org> sender rejected") == .rejected)
+        // Sendmail's relaying refusal names the failed IP lookup too: it is still relaying.
+        #expect(reason("5.7.1", "550 5.7.1 <a@example.net>... Relaying denied. IP name lookup failed [192.0.2.9]") == .norelaying)
+        #expect(reason("5.0.0", "553-you are trying to use me [server-4.example.com] as a relay, but I have not been configured to let you (192.0.2.9) do this.") == .norelaying)
+        #expect(reason("5.0.0", "552 Requested mail action aborted: exceeded mailsize limit") == .mesgtoobig)
     }
 
     @Test func nttDocomoRefusesByStage() throws {

@@ -5,7 +5,7 @@
 /// verdict on the address. The reference classifier reads a reply by the relay's domain for these receivers;
 /// so does bouncetail, with rules written from each provider's published error pages (`ProviderRules`).
 public enum MailProvider: UInt8, Sendable, CaseIterable {
-    case none, google, microsoft, qq, mimecast, docomo
+    case none, google, microsoft, qq, mimecast, docomo, cox
 
     public var name: StaticString {
         switch self {
@@ -15,6 +15,7 @@ public enum MailProvider: UInt8, Sendable, CaseIterable {
         case .qq: "Tencent QQ"
         case .mimecast: "Mimecast"
         case .docomo: "NTT docomo"
+        case .cox: "Cox"
         }
     }
 
@@ -26,6 +27,7 @@ public enum MailProvider: UInt8, Sendable, CaseIterable {
         (".qq.com", .qq),
         (".mimecast.com", .mimecast), (".mimecast.co.za", .mimecast),
         (".docomo.ne.jp", .docomo),
+        (".cox.net", .cox),
     ]
     private static let suffixBytes: [([UInt8], MailProvider)] = suffixes.map { (Array($0.0.utf8), $0.1) }
 

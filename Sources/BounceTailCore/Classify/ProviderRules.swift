@@ -2,7 +2,7 @@
 /// decide before the general table and the codes, as the provider's own error pages define them.
 ///
 /// Sources: Google's "Gmail SMTP errors and codes", Microsoft's Exchange Online NDR reference, Tencent QQ's and
-/// Mimecast's published SMTP response codes.
+/// Mimecast's and Cox's published SMTP response codes.
 enum ProviderRules {
     struct Rule: Sendable {
         let provider: MailProvider
@@ -31,4 +31,6 @@ enum ProviderRules {
         + group(.qq, .toomanyconn, ["mailbox unavailable or access denied"])
         // Mimecast's "rejected due to security policies" is its virus and attachment scanning.
         + group(.mimecast, .virusdetected, ["rejected due to security policies"])
+        // Cox answers an address it does not have with a bare "recipient rejected".
+        + group(.cox, .userunknown, ["recipient rejected"])
 }

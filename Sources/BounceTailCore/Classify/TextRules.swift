@@ -74,7 +74,7 @@ enum TextRules {
             "sender authentication failed",
             "ptr record", "reverse dns", "rdns", "reverse lookup", "cannot find your hostname",
             "cannot find your reverse hostname", "client host rejected: cannot find your", "no ptr",
-            "ipv6 sending guidelines", "does not resolve to", "reverse hostname", "ip name lookup failed",
+            "ipv6 sending guidelines", "does not resolve to", "reverse hostname",
             "blocked using", "blocklisted", "blacklisted", "block list", "blocklist", "blacklist", "spamhaus",
             "spamcop", "sorbs", "uceprotect", "barracudacentral", "barracuda reputation", "dnsbl", " rbl",
             "rbl ", "listed at", "listed on", "is listed in", "are listed in", "ip listed", "on our block",
@@ -93,6 +93,9 @@ enum TextRules {
             // RFC 5321's 421 text said as a refusal of the connection (the reference reads it as a block).
             "service not available, closing transmission channel", "my name was rejected", "not in whitelist",
             "not whitelisted",
+            // Cox's codes for a sending IP it blocks or finds on a DNS blocklist (IPBLnnnn), whatever the
+            // reply's other words ("sender rejected").
+            "aup#cxbl", "aup#cdrbl", "ipbl0", "ipbl1",
         ])
         // A mailbox holding too much mail is full, not a rate ("too much mail" below).
         + group(.mailboxfull, ["too much mail stored", "disk quota exceeded"])
@@ -113,6 +116,8 @@ enum TextRules {
             "is not permitted to relay", "relay prohibited", "mail relay denied", "relaying mail to",
             // qmail's refusal of a domain it does not host: relaying, not an unknown domain.
             "isn't in my list of allowed rcpthosts",
+            // MessageLabs: "you are trying to use me [...] as a relay, but I have not been configured to let you".
+            "as a relay",
         ])
         + group(.rejected, [
             "sender address rejected", "sender rejected", "sender denied", "sender blocked", "blocked sender",
@@ -142,7 +147,7 @@ enum TextRules {
             "message size exceeds", "message too large", "message is too large", "message too big",
             "message length exceeds", "size exceeds", "exceeds the maximum message size", "exceeds size limit",
             "message size limit", "too large for", "maximum message size", "mail size limit", "exceeded max size",
-            "message exceeds", "size of the message", "too big",
+            "message exceeds", "size of the message", "too big", "mailsize limit",
         ])
         + group(.contenterror, [
             "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822", "rfc822", "bare lf", "bare linefeed",
