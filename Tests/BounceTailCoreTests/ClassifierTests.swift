@@ -262,6 +262,15 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "552 Requested mail action aborted: exceeded mailsize limit") == .mesgtoobig)
     }
 
+    @Test func aLocalDeliveryProgramsReportOfAFullMailboxIsTheMailbox() {
+        #expect(reason("5.3.0", #"Command died with status 1: "/usr/bin/procmail". Command output: procmail: Quota exceeded while writing "/var/mail/a""#) == .mailboxfull)
+        #expect(reason("5.3.0", #"Command died with status 127: "/usr/local/bin/filter""#) == .mailererror)
+        #expect(reason("4.3.0", #"Command time limit exceeded: "/usr/bin/maildrop""#) == .mailererror)
+        // Sendmail names the name server that did not know the host: the host is unknown, not the DNS down.
+        #expect(reason("5.0.0", "a@example.net... Host unknown (Name server: mx.example.net: host not found)") == .hostunknown)
+        #expect(reason("4.0.0", "Name server: example.net: host name lookup failure") == .networkerror)
+    }
+
     @Test func nttDocomoRefusesByStage() throws {
         func scanned(_ relay: String, _ dsn: String, _ said: String, _ command: String) throws -> Row {
             let line = "Nov  3 00:00:05 mx postfix/smtp[1]: ABCDE12345: to=<a@docomo.ne.jp>, relay=\(relay)[203.0.113.1]:25, delay=1, dsn=\(dsn), status=bounced (host \(relay)[203.0.113.1] said: \(said) (in reply to \(command) command))"

@@ -27,7 +27,8 @@ enum TextRules {
         + group(.notaccept, ["null mx", "doesn't receive email", "does not receive email"])
         // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
         // again" ends a delivery as an unknown domain: the reference reads it so.
-        + group(.hostunknown, ["host or domain name not found"])
+        // Sendmail's "Host unknown (Name server: mx.example.net: host not found)" before "name server:" below.
+        + group(.hostunknown, ["host or domain name not found", "host unknown (name server"])
         // Exim's "unrouteable mail domain" (a router that found no way to the domain, often a configured
         // `:fail:`) is read by the reference as a network problem, not as a domain that does not exist.
         + group(.networkerror, [
@@ -162,10 +163,14 @@ enum TextRules {
             "violates", "protocol violation", "[hm08]", "[cs01]", "[ph01]", "not accepted for policy", "due to policy", "denied by policy",
             "rejected by policy",
         ])
+        // A full mailbox that a local delivery program reports ("Command died with status 1 ... procmail: Quota
+        // exceeded while writing") is the mailbox, not the program.
+        + group(.mailboxfull, ["quota exceeded", "over quota", "mailbox full", "mailbox is full", "disk quota"])
         // Local delivery programs and address syntax, before "does not exist" and "invalid recipient" read as
         // an unknown user.
         + group(.mailererror, [
             "mailer error", "unable to exec", "command does not exist", "child process of", "command died with status",
+            "command time limit exceeded",
         ])
         + group(.syntaxerror, [
             "syntactically invalid", "bad address syntax", "address syntax", "invalid address syntax",
