@@ -271,6 +271,14 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.0.0", "Name server: example.net: host name lookup failure") == .networkerror)
     }
 
+    @Test func qmailsGiveUpKeepsTheFailureItNames() {
+        let giveUp = "I'm not going to try again; this message has been in the queue too long."
+        #expect(reason("4.4.1", "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) " + giveUp) == .networkerror)
+        #expect(reason("4.4.3", "Unable to contact LDAP server. (#4.4.3)" + giveUp) == .systemerror)
+        // Words that only say "try later" name no failure: the queue lifetime ran out.
+        #expect(reason("4.1.9", "Resources temporarily unavailable, please try again later [#4.1.9]. /" + giveUp) == .expired)
+    }
+
     @Test func nttDocomoRefusesByStage() throws {
         func scanned(_ relay: String, _ dsn: String, _ said: String, _ command: String) throws -> Row {
             let line = "Nov  3 00:00:05 mx postfix/smtp[1]: ABCDE12345: to=<a@docomo.ne.jp>, relay=\(relay)[203.0.113.1]:25, delay=1, dsn=\(dsn), status=bounced (host \(relay)[203.0.113.1] said: \(said) (in reply to \(command) command))"

@@ -281,16 +281,20 @@ enum TextRules {
         ])
         // Our own host is a destination's MX or routes to itself: a configuration error, not the network.
         + group(.systemerror, [
-            "loops back to myself", "temporary local problem", "local error in processing", "local problem", "server busy", "currently unavailable", "come back later",
-            "unknown mail transport error", "mail transport unavailable", "internal error", "internal failure",
-            "temporary failure", "server error", "try again later", "please try later",
-            "temporarily unavailable", "system error", "resources are temporarily", "queue file write error",
-            "lock file", "not available", "delivery failed", "duplicated message-id", "unable to contact ldap",
-            "local delivery failed", "could not load drd",
+            "loops back to myself", "local error in processing", "unknown mail transport error",
+            "mail transport unavailable", "internal error", "system error", "queue file write error", "lock file",
+            "duplicated message-id", "unable to contact ldap", "could not load drd",
         ])
         // qmail gives up with "I'm not going to try again; this message has been in the queue too long" after
-        // what kept failing, which is the reason when the text names it.
+        // what kept failing, which is the reason when the text names it (above); words that only say "later"
+        // (below) do not name it: the queue lifetime ran out.
         + group(.expired, ["in the queue too long", "giving up on"])
+        + group(.systemerror, [
+            "temporary local problem", "local problem", "server busy", "currently unavailable", "come back later",
+            "internal failure", "temporary failure", "server error", "try again later", "please try later",
+            "temporarily unavailable", "resources are temporarily", "not available", "delivery failed",
+            "local delivery failed",
+        ])
         + group(.onhold, [
             "try again in", "please retry",
         ])
