@@ -271,6 +271,18 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.0.0", "Name server: example.net: host name lookup failure") == .networkerror)
     }
 
+    @Test func anExpiryCodeOutranksTheWordsOfOneFailedConnection() {
+        let refused = "connect to mx.example.net[192.0.2.1]:25: Connection refused"
+        #expect(reason("4.4.1", refused) == .expired)
+        #expect(reason("4.4.7", "Unable to deliver message to the following recipients, due to being unable to connect successfully to the destination mail server.") == .expired)
+        // A code that says nothing leaves the words to decide; a route or loop is named whatever the code.
+        #expect(reason("5.0.0", refused) == .networkerror)
+        #expect(reason("4.4.7", "No route to host") == .networkerror)
+        // Still queued: one attempt failed.
+        let deferred = classify(LabelledDiagnostic(status: .deferred, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: refused))
+        #expect(deferred.reason == .networkerror && deferred.fault == .network)
+    }
+
     @Test func qmailsGiveUpKeepsTheFailureItNames() {
         let giveUp = "I'm not going to try again; this message has been in the queue too long."
         #expect(reason("4.4.1", "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) " + giveUp) == .networkerror)

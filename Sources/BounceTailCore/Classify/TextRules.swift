@@ -2,6 +2,9 @@
 public struct TextRule: Sendable {
     public let phrase: String
     public let reason: BounceReason
+    /// Words that report how one connection failed ("Connection refused", "lost connection"): under a code that
+    /// says the queue lifetime ran out (`4.4.7`, `4.4.1`) they are what kept failing, and the code decides.
+    public var yieldsToExpiry = false
 }
 
 /// The phrases of real bounce texts, most decisive first: when several match, the earliest wins.
@@ -18,6 +21,11 @@ enum TextRules {
         phrases.map { TextRule(phrase: $0, reason: reason) }
     }
 
+    /// A connection's failure, which an expiry code outranks (`TextRule.yieldsToExpiry`).
+    private static func connectionFailure(_ phrases: [String]) -> [TextRule] {
+        phrases.map { TextRule(phrase: $0, reason: .networkerror, yieldsToExpiry: true) }
+    }
+
     static let all: [TextRule] =
         // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
         // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
@@ -31,10 +39,9 @@ enum TextRules {
         + group(.hostunknown, ["host or domain name not found", "host unknown (name server"])
         // Exim's "unrouteable mail domain" (a router that found no way to the domain, often a configured
         // `:fail:`) is read by the reference as a network problem, not as a domain that does not exist.
-        + group(.networkerror, [
-            "unrouteable mail domain",
-            "host not found, try again", "temporary failure in name resolution", "dns lookup failure", "dns timeout",
-            "dns error:", "host name lookup failure", "name server:",
+        + group(.networkerror, ["unrouteable mail domain", "host not found, try again", "host name lookup failure"])
+        + connectionFailure([
+            "temporary failure in name resolution", "dns lookup failure", "dns timeout", "dns error:", "name server:",
         ])
         // Greylisting: a deliberate first refusal, nobody's fault.
         + group(.onhold, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "domain is held"])
@@ -261,15 +268,20 @@ enum TextRules {
         // What a local delivery program said (Exim's "Command output:") is that program's failure, whatever
         // it failed to connect to; a full mailbox it reports is read above.
         + group(.mailererror, ["command output"])
-        // The destination's own trouble.
+        // The destination's own trouble: loops and routes the reference names whatever the code says, then how
+        // a connection failed, which an expiry code outranks.
         + group(.networkerror, [
-            "connection timed out", "connection refused", "network is unreachable", "no route to host",
-            "lost connection", "conversation with", "timed out while", "connection reset", "connection closed",
             "mail loop", "message looping", "routing loop", "hop count exceeded", "too many hops",
-            "lowest numbered mx record points to local host", "closed connection", "forwarding loop", "is the local host", "lookup did not complete",
-            "tls handshake", "unable to connect", "could not connect", "connection dropped", "broken pipe",
-            "ssl_accept", "network error", "no answer from host", "maximum hop count", "no mx found",
+            "lowest numbered mx record points to local host", "forwarding loop", "is the local host",
+            "maximum hop count", "no route to host",
+            // qmail's own words for it, read as the network's whatever code its notice carries.
             "establish an smtp connection",
+        ])
+        + connectionFailure([
+            "connection timed out", "connection refused", "network is unreachable", "lost connection",
+            "conversation with", "timed out while", "connection reset", "connection closed", "closed connection",
+            "lookup did not complete", "tls handshake", "unable to connect", "could not connect", "connection dropped",
+            "broken pipe", "ssl_accept", "network error", "no answer from host", "no mx found",
         ])
         + group(.mailererror, [
             "returned 69", "child process", "transport returned", "pipe to |", "pipe to",
