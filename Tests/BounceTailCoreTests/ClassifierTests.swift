@@ -271,6 +271,21 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.0.0", "Name server: example.net: host name lookup failure") == .networkerror)
     }
 
+    @Test func aSuspensionInWordsTheReferenceDoesNotSetYieldsToACodeThatNamesACause() {
+        // The reference's set phrases decide over 5.1.1 (soft: the account may come back)...
+        #expect(classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
+                                            text: "550 5.1.1 <a@example.net>: Account has been suspended")).bounce == .soft)
+        #expect(reason("5.2.1", "554 5.2.1 This mailbox is disabled") == .suspend)
+        // ...other wordings under 5.1.1 are the address gone for good (hard), under 5.2.1 the recipient's refusal,
+        let locked = classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
+                                                 text: "550 5.1.1 Account is locked"))
+        #expect(locked.reason == .userunknown && locked.bounce == .hard)
+        #expect(reason("5.2.1", "550 5.2.1 Mailbox disabled, not accepting messages") == .filtered)
+        // ...and alone, or under a code that says little, a suspension.
+        #expect(reason("5.0.0", "550 Account disabled") == .suspend)
+        #expect(reason("5.7.1", "550 5.7.1 Account is locked") == .suspend)
+    }
+
     @Test func anExpiryCodeOutranksTheWordsOfOneFailedConnection() {
         let refused = "connect to mx.example.net[192.0.2.1]:25: Connection refused"
         #expect(reason("4.4.1", refused) == .expired)

@@ -145,7 +145,7 @@ public final class OutcomeClassifier: Sendable {
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
-            if let r = textRule, rules[r].reason != code, !(code == .expired && rules[r].yieldsToExpiry),
+            if let r = textRule, rules[r].reason != code, !Self.givesWay(rules[r].yields, to: code),
                 Self.phrase(rules[r].reason, overrides: code, afterData: { stage() == .data })
             {
                 (reason, evidence) = (rules[r].reason, .text(rule: r))
@@ -258,8 +258,7 @@ public final class OutcomeClassifier: Sendable {
     /// Whether a phrase's reason beats the code's (a different one: the caller keeps a code the phrase
     /// agrees with as the evidence), as the reference weighs them (measured by asking it every pairing of a
     /// plain phrase and a code, at RCPT and after DATA):
-    /// - a code that says little yields to any phrase, but for the words of one failed connection under an
-    ///   expiry code (`TextRule.yieldsToExpiry`, checked by the caller);
+    /// - a code that says little yields to any phrase (but see `givesWay(_:to:)`, checked by the caller);
     /// - a full mailbox, a message too big or over a recipient's limit are final codes: only a full mailbox
     ///   beats the latter two;
     /// - otherwise a full mailbox, a size, a disabled account or relaying always tell; an unknown user, an
@@ -293,6 +292,15 @@ public final class OutcomeClassifier: Sendable {
             default: return true
             }
         default: return false
+        }
+    }
+
+    /// Whether a phrase gives way to the code regardless of the reasons' weighing (`TextRule.Yield`).
+    private static func givesWay(_ y: TextRule.Yield, to code: BounceReason) -> Bool {
+        switch y {
+        case .never: false
+        case .toExpiry: code == .expired
+        case .toNamedCause: !saysLittle(code)
         }
     }
 

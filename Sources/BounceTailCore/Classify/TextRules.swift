@@ -2,9 +2,18 @@
 public struct TextRule: Sendable {
     public let phrase: String
     public let reason: BounceReason
-    /// Words that report how one connection failed ("Connection refused", "lost connection"): under a code that
-    /// says the queue lifetime ran out (`4.4.7`, `4.4.1`) they are what kept failing, and the code decides.
-    public var yieldsToExpiry = false
+    public var yields = Yield.never
+
+    /// Which codes a phrase gives way to, beyond the weighing of reasons (`OutcomeClassifier`).
+    public enum Yield: Sendable {
+        case never
+        /// Words that report how one connection failed ("Connection refused", "lost connection"): under a code
+        /// that says the queue lifetime ran out (`4.4.7`, `4.4.1`) they are what kept failing.
+        case toExpiry
+        /// Words of a cause that the reference knows only in a few set phrases ("Account is locked" as against
+        /// "has been suspended"): a code that names a cause (`5.1.1`) decides; alone they still do.
+        case toNamedCause
+    }
 }
 
 /// The phrases of real bounce texts, most decisive first: when several match, the earliest wins.
@@ -21,9 +30,14 @@ enum TextRules {
         phrases.map { TextRule(phrase: $0, reason: reason) }
     }
 
-    /// A connection's failure, which an expiry code outranks (`TextRule.yieldsToExpiry`).
+    /// A connection's failure, which an expiry code outranks (`TextRule.Yield.toExpiry`).
     private static func connectionFailure(_ phrases: [String]) -> [TextRule] {
-        phrases.map { TextRule(phrase: $0, reason: .networkerror, yieldsToExpiry: true) }
+        phrases.map { TextRule(phrase: $0, reason: .networkerror, yields: .toExpiry) }
+    }
+
+    /// Phrases that give way to a code naming a cause (`TextRule.Yield.toNamedCause`).
+    private static func yielding(_ reason: BounceReason, _ phrases: [String]) -> [TextRule] {
+        phrases.map { TextRule(phrase: $0, reason: reason, yields: .toNamedCause) }
     }
 
     static let all: [TextRule] =
@@ -202,15 +216,21 @@ enum TextRules {
             "mailfolder is full", "messages in recipient's mailbox exceeded",
             "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
         ])
+        // A suspended or disabled account: the reference's few set phrases decide over a 5.1.1 code; the many
+        // other wordings of it ("Account is locked", "Account disabled") under 5.1.1 are read by the code, an
+        // address that is gone for good (hard), and alone as a suspension (soft).
         + group(.suspend, [
+            "has been suspended", "user suspended", "tried to reach is disabled", "disabled or discontinued",
+            "mailbox is frozen", "this mailbox is disabled",
+            // Facebook's RCP-T4 says it of the recipient under a 4.7.1 code that would read as a block of ours.
+            "recipient account is unavailable",
+        ])
+        + yielding(.suspend, [
             "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
-            "mailbox is disabled", "account suspended", "account has been suspended", "account is suspended", "has been suspended", "user suspended",
-            "account is inactive", "inactive account", "inactive mailbox",
-            "has been deactivated", "account expired", "account has expired", "mailbox is frozen", "is locked",
-            "account is locked", "tried to reach is disabled", "user account disabled",
-            "recipient account is unavailable", "account has been blocked", "mailbox is blocked",
-            "account is blocked", "disabled or discontinued", "temporarily disabled", "mailbox suspended",
-            "account unavailable", "(554.30)", "user(s) account is disabled",
+            "mailbox is disabled", "account suspended", "account is suspended", "account is inactive",
+            "inactive account", "inactive mailbox", "has been deactivated", "account expired", "account has expired",
+            "is locked", "account is locked", "user account disabled", "account has been blocked", "mailbox is blocked", "account is blocked", "temporarily disabled",
+            "mailbox suspended", "account unavailable", "(554.30)", "user(s) account is disabled",
         ])
         + group(.exceedlimit, [
             "too many messages for this user",
