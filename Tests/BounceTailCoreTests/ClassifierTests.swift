@@ -103,6 +103,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.910", "550 User unknown") == .filtered)
         #expect(reason("5.0.947", "connection refused") == .expired)
         #expect(reason("5.0.918", "Hello, the group you tried to contact may not exist") == .rejected)
+        // Its block code stands for a virus too (it has none for one); a block without one stays a block.
+        #expect(reason("5.0.971", "550 Virus detected: Win.Test.EICAR_HDB-1") == .virusdetected)
+        #expect(reason("5.0.971", "550 Message refused") == .blocked)
         // Other X.0.NNN codes are not verdicts.
         #expect(reason("5.0.0", "mailbox unavailable") == .userunknown)
     }

@@ -141,7 +141,12 @@ public final class OutcomeClassifier: Sendable {
             dsn = DSN(dsn?.klass ?? e.klass, e.subject, e.detail)
         }
         if let dsn, let verdict = Self.verdict(of: dsn) {
-            (reason, evidence) = (verdict, .verdictCode(dsn))
+            // The reference has no verdict code of its own for a virus: it writes its block code (X.0.971).
+            if verdict == .blocked, let t = textRule, rules[t].reason == .virusdetected {
+                (reason, evidence) = (.virusdetected, .text(rule: t))
+            } else {
+                (reason, evidence) = (verdict, .verdictCode(dsn))
+            }
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
