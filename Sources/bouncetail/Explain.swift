@@ -114,6 +114,8 @@ struct Explain: ParsableCommand {
             because += "; an unknown-user text before any recipient was given (at the connection, HELO or MAIL FROM), so not read as one"
         } else if refinement == .notFinal {
             because += "; a deferral, so one attempt that failed (networkerror), not yet an expiry"
+        } else if refinement == .temporaryOnFinal {
+            because += "; a final failure under a temporary code with no words, so the retries ran out (expired)"
         } else if refinement == .refusedBeforeMail {
             because += "; refused at the connection or HELO, before any address, so our sending host (blocked)"
         }

@@ -289,6 +289,19 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.7.1", "550 5.7.1 Account is locked") == .suspend)
     }
 
+    @Test func aFinalFailureUnderATemporaryCodeWithNoWordsRanOutOfRetries() {
+        func said(_ status: DeliveryStatus, _ dsn: String, _ text: String) -> BounceReason {
+            classify(LabelledDiagnostic(status: status, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
+        }
+        #expect(said(.bounced, "4.0.0", "host mx.example.net[192.0.2.1] said:  (in reply to RCPT TO command)") == .expired)
+        #expect(said(.bounced, "4.5.0", "host mx.example.net[192.0.2.1] said: 421 (in reply to EHLO command)") == .expired)
+        // Words keep their reading (none known: undecided), a permanent code says nothing of retries, and a
+        // deferral is still queued.
+        #expect(said(.bounced, "4.0.0", "host mx.example.net[192.0.2.1] said: 450 Nope, not today (in reply to RCPT TO command)") == .onhold)
+        #expect(said(.bounced, "5.0.0", "host mx.example.net[192.0.2.1] said:  (in reply to RCPT TO command)") != .expired)
+        #expect(said(.deferred, "4.0.0", "host mx.example.net[192.0.2.1] said:  (in reply to RCPT TO command)") != .expired)
+    }
+
     @Test func anExpiryCodeOutranksTheWordsOfOneFailedConnection() {
         let refused = "connect to mx.example.net[192.0.2.1]:25: Connection refused"
         #expect(reason("4.4.1", refused) == .expired)

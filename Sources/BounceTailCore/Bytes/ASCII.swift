@@ -28,6 +28,7 @@ public enum ASCII {
     @inline(__always) public static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
     @inline(__always) public static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20) &- 0x61 < 26 }
     @inline(__always) public static func isUpper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
+    @inline(__always) public static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
     @inline(__always) public static func lower(_ b: UInt8) -> UInt8 { isUpper(b) ? b | 0x20 : b }
     @inline(__always) public static func digit(_ b: UInt8) -> Int { Int(b &- 0x30) }
 }

@@ -29,6 +29,9 @@ public enum Refinement: Equatable, Sendable {
     /// A refusal at the connection or at HELO/EHLO that its words do not explain: before MAIL FROM nothing but
     /// the sending host can be refused (blocked).
     case refusedBeforeMail
+    /// A final failure with a temporary code and no words to go by: the message was returned after its retries
+    /// ran out (expired).
+    case temporaryOnFinal
 }
 
 /// Classifies failed outcomes: a reason (Sisimai 4's vocabulary), hard or soft, and whose fault it is.
@@ -183,6 +186,11 @@ public final class OutcomeClassifier: Sendable {
         } else if userTextStage == .data {
             reason = .filtered
             refinement = .refusedAfterData
+        } else if status == .bounced, reason == .onhold || reason == .undefined, Self.saysNothing(evidence),
+            (dsn.map { $0.klass == 4 } ?? (smtpCode / 100 == 4)), text.map({ Self.wordless(l, $0) }) ?? true
+        {
+            reason = .expired
+            refinement = .temporaryOnFinal
         } else if Self.vague(reason, evidence), Self.refusedBeforeMail(stage(), evidence) {
             reason = .blocked
             refinement = .refusedBeforeMail
@@ -227,6 +235,30 @@ public final class OutcomeClassifier: Sendable {
             let f = fault(of: reason)
             return f == .sender || f == .message ? nil : .userunknown
         default: return nil
+        }
+    }
+
+    /// A reply with no words in it: empty, or a bare reply code (`421`), Postfix's stage note aside.
+    private static func wordless(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        let reply = replyText(l, r)
+        var end = reply.upperBound
+        var from = reply.lowerBound
+        while let at = ByteSearch.first("(in reply to ", in: l, from..<reply.upperBound) {
+            end = at
+            from = at + 1
+        }
+        for i in reply.lowerBound..<end where ASCII.isLetter(l[i]) {
+            return false
+        }
+        return true
+    }
+
+    /// Evidence that names no cause at all: no text rule, no code that means something.
+    private static func saysNothing(_ evidence: Evidence) -> Bool {
+        switch evidence {
+        case .nothing, .replyCode: true
+        case .enhancedCode(_, specific: let specific): !specific
+        default: false
         }
     }
 
