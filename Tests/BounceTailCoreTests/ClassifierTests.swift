@@ -289,6 +289,13 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.7.1", "550 5.7.1 Account is locked") == .suspend)
     }
 
+    @Test func gmailsNoticeNamesTheStepThatFailed() {
+        let notice = "Delivery to the following recipient failed permanently: Technical details of permanent failure: Google tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was: "
+        #expect(reason("5.7.0", notice + "554 5.7.0 Header error (state 18).") == .filtered)
+        // Words that name a cause still decide.
+        #expect(reason("5.7.1", notice + "554 5.7.1 Message rejected as spam (state 18).") == .spamdetected)
+    }
+
     @Test func aFinalFailureUnderATemporaryCodeWithNoWordsRanOutOfRetries() {
         func said(_ status: DeliveryStatus, _ dsn: String, _ text: String) -> BounceReason {
             classify(LabelledDiagnostic(status: status, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason

@@ -330,4 +330,8 @@ enum TextRules {
         + group(.onhold, [
             "try again in", "please retry",
         ])
+        // Gmail's notice ends the other server's words with the step its client was at: 17 and 18 are the
+        // message itself, refused by the recipient's side after the address was taken. Last, so that any words
+        // of the other server's that name a cause decide.
+        + group(.filtered, ["(state 17)", "(state 18)"])
 }
