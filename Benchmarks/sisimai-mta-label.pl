@@ -84,7 +84,7 @@ sub sendmail {
         '   ----- The following addresses had permanent fatal errors -----', "<$rcpt>", "    (reason: $reply)", '',
         @transcript, '', '--B', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example.org',
         'Arrival-Date: Wed, 2 Dec 2026 09:59:00 +0000', '', "Final-Recipient: RFC822; $rcpt", 'Action: failed',
-        "Status: $status", ($cmd ne '' ? ("Remote-MTA: DNS; $rhost", "Diagnostic-Code: SMTP; $reply") : ()),
+        "Status: $status", ($cmd ne '' ? ("Remote-MTA: DNS; $rhost", "Diagnostic-Code: SMTP; $reply") : ("Diagnostic-Code: SMTP; $reply")),
         'Last-Attempt-Date: Wed, 2 Dec 2026 10:00:00 +0000', '', '--B', 'Content-Type: message/rfc822', '', $original,
         '--B--', '');
 }
