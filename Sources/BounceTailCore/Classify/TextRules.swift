@@ -294,8 +294,9 @@ enum TextRules {
             "mail loop", "message looping", "routing loop", "hop count exceeded", "too many hops",
             "lowest numbered mx record points to local host", "forwarding loop", "is the local host",
             "maximum hop count", "no route to host",
-            // qmail's own words for it, read as the network's whatever code its notice carries.
-            "establish an smtp connection",
+            // qmail's own words for it, read as the network's whatever code its notice carries, and for an MX that
+            // names it but is not set up to take the domain's mail.
+            "establish an smtp connection", "listed as a best-preference mx",
         ])
         + connectionFailure([
             "connection timed out", "connection refused", "network is unreachable", "lost connection",
