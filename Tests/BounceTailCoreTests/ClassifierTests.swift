@@ -263,6 +263,8 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.7.1", "550 5.7.1 <a@example.net>... Relaying denied. IP name lookup failed [192.0.2.9]") == .norelaying)
         #expect(reason("5.0.0", "553-you are trying to use me [server-4.example.com] as a relay, but I have not been configured to let you (192.0.2.9) do this.") == .norelaying)
         #expect(reason("5.0.0", "552 Requested mail action aborted: exceeded mailsize limit") == .mesgtoobig)
+        #expect(reason("5.7.1", "553 sorry, this recipient is not in my validrcptto list (#5.7.1)") == .userunknown)
+        #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }
 
     @Test func aLocalDeliveryProgramsReportOfAFullMailboxIsTheMailbox() {

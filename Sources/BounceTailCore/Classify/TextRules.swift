@@ -87,6 +87,9 @@ enum TextRules {
             "sending from unregistered domains", "delivery not authorized", "not authenticated by organization",
             "sendernotauthenticatedforgroup", "email address is not verified",
         ])
+        // Gmail's old "The account or domain may not exist, they may be blacklisted, or missing the proper dns
+        // entries" guesses at a block: what it knows is that the address was not found.
+        + group(.userunknown, ["account or domain may not exist"])
         // Sender authentication (SPF, DKIM), reverse DNS, blocklists and reputation: the sending host is refused.
         + group(.blocked, [
             "dmarc", "sender policy framework", "not designated as permitted sender", "does not designate",
@@ -267,6 +270,8 @@ enum TextRules {
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
             "unverified address", "mailbox has been closed", "mailbox is unavailable", "mailbox is inactive",
             "no longer accepts mail",
+            // qmail's validrcptto patch: the address is not in its list of valid recipients.
+            "validrcptto",
             // A bare "Address rejected." (Gmail's relayed 5.1.0, Exchange's sid=... replies): the address, not the
             // sender ("Sender address rejected" and "Recipient address rejected: <cause>" are read before).
             "address rejected.", "1 address rejected ",
