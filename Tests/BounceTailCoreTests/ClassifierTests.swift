@@ -329,6 +329,10 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.4.3", "Unable to contact LDAP server. (#4.4.3)" + giveUp) == .systemerror)
         // Words that only say "try later" name no failure: the queue lifetime ran out.
         #expect(reason("4.1.9", "Resources temporarily unavailable, please try again later [#4.1.9]. /" + giveUp) == .expired)
+        // qmail names the step: a refusal of our sender at MAIL FROM is not the recipient's, whatever words follow.
+        let refusedSender = classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
+            text: "Connected to 192.0.2.1 but sender was rejected. Remote host said: 550 5.1.1 User unknown Giving up on 192.0.2.1."))
+        #expect(refusedSender.reason == .rejected && refusedSender.bounce == .soft)
         // An MX that names our host but does not take the domain's mail: the route, not the recipient.
         #expect(reason("5.4.6", "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)") == .networkerror)
     }

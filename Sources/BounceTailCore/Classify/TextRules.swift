@@ -41,11 +41,14 @@ enum TextRules {
     }
 
     static let all: [TextRule] =
+        // qmail says which step failed before it quotes the remote words: "Connected to 192.0.2.1 but sender was
+        // rejected." is our sender refused at MAIL FROM, whatever the remote host went on to say.
+        group(.rejected, ["but sender was rejected"])
         // DNS temporary failures read like "not found" but say "try again": networkerror before hostunknown.
         // Google's "DNS Error: ... lookup of X responded with code NXDOMAIN" is a lookup failure report, not a
         // verdict on the domain, unless it says the domain takes no mail (null MX).
         // A domain that takes mail, only not over IPv6, refuses our host (Microsoft's 5.7.510).
-        group(.blocked, ["accept email over ipv6", "accept mail over ipv6"])
+        + group(.blocked, ["accept email over ipv6", "accept mail over ipv6"])
         + group(.notaccept, ["null mx", "doesn't receive email", "does not receive email"])
         // Postfix's "Host or domain name not found. Name service error for name=X type=MX: Host not found, try
         // again" ends a delivery as an unknown domain: the reference reads it so.
