@@ -264,6 +264,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "553-you are trying to use me [server-4.example.com] as a relay, but I have not been configured to let you (192.0.2.9) do this.") == .norelaying)
         #expect(reason("5.0.0", "552 Requested mail action aborted: exceeded mailsize limit") == .mesgtoobig)
         #expect(reason("5.7.1", "553 sorry, this recipient is not in my validrcptto list (#5.7.1)") == .userunknown)
+        #expect(reason("5.0.0", "550 permanent failure for one or more recipients (someone@example.com:blocked)") == .blocked)
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }
 
@@ -289,6 +290,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // ...and alone, or under a code that says little, a suspension.
         #expect(reason("5.0.0", "550 Account disabled") == .suspend)
         #expect(reason("5.7.1", "550 5.7.1 Account is locked") == .suspend)
+        // Other words of the address's own cause decide over them too.
+        #expect(reason("5.0.0", "550 Message was not accepted -- invalid mailbox. Local mailbox a@example.ru is unavailable: account is disabled") == .userunknown)
+        #expect(reason("5.0.0", "550 Account disabled, try again later") == .suspend)
     }
 
     @Test func gmailsNoticeNamesTheStepThatFailed() {

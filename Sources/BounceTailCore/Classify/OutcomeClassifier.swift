@@ -50,6 +50,11 @@ public final class OutcomeClassifier: Sendable {
     public let rules: [TextRule]
     public let generalRuleCount: Int
     private let matcher: PhraseMatcher
+    /// The general rules of the address's own causes (unknown user or domain, no mail taken, over a limit), and
+    /// the index in `rules` of each: asked only when a phrase that yields (`TextRule.Yield.toNamedCause`) came
+    /// first.
+    private let decisiveMatcher: PhraseMatcher
+    private let decisiveIndex: [Int]
     /// Every provider's phrases in one matcher (local index i is rule `generalRuleCount + i`): a reply that
     /// holds none, nearly all of them, needs no look at its relay.
     private let anyProviderMatcher: PhraseMatcher
@@ -61,6 +66,11 @@ public final class OutcomeClassifier: Sendable {
         generalRuleCount = general.count
         rules = general + ProviderRules.all.map { TextRule(phrase: $0.phrase, reason: $0.reason) }
         matcher = PhraseMatcher(general.map(\.phrase))
+        decisiveIndex = general.indices.filter {
+            general[$0].yields == .never
+                && [.userunknown, .hostunknown, .notaccept, .exceedlimit].contains(general[$0].reason)
+        }
+        decisiveMatcher = PhraseMatcher(decisiveIndex.map { general[$0].phrase })
         anyProviderMatcher = PhraseMatcher(ProviderRules.all.map(\.phrase))
         providerMatchers = MailProvider.allCases.map { p in
             let mine = ProviderRules.all.indices.filter { ProviderRules.all[$0].provider == p }
@@ -373,11 +383,18 @@ public final class OutcomeClassifier: Sendable {
 
     /// Matches the text with the reply-code prefixes of multi-line replies taken out: Gmail's
     /// `... unusual rate of 550-5.7.28 unsolicited mail` must read `unusual rate of unsolicited mail`.
-    /// The first general rule and the first provider rule (of any provider) found in `l[r]`.
+    /// The first general rule and the first provider rule (of any provider) found in `l[r]`. A phrase that
+    /// yields to named causes gives way to a phrase of the address's own cause found with it ("invalid mailbox
+    /// ... account is disabled" is the unknown mailbox).
     private func firstRules(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (Int?, Int?) {
         withStrippedReply(l, r) { text in
-            (matcher.firstRule(in: text, 0..<text.count),
-             anyProviderMatcher.firstRule(in: text, 0..<text.count).map { generalRuleCount + $0 })
+            var general = matcher.firstRule(in: text, 0..<text.count)
+            if let g = general, rules[g].yields == .toNamedCause,
+                let d = decisiveMatcher.firstRule(in: text, 0..<text.count)
+            {
+                general = decisiveIndex[d]
+            }
+            return (general, anyProviderMatcher.firstRule(in: text, 0..<text.count).map { generalRuleCount + $0 })
         }
     }
 

@@ -124,6 +124,8 @@ enum TextRules {
             // Cox's codes for a sending IP it blocks or finds on a DNS blocklist (IPBLnnnn), whatever the
             // reply's other words ("sender rejected").
             "aup#cxbl", "aup#cdrbl", "ipbl0", "ipbl1",
+            // Barracuda's "permanent failure for one or more recipients (someone@example.com:blocked)".
+            ":blocked)",
         ])
         // A mailbox holding too much mail is full, not a rate ("too much mail" below).
         + group(.mailboxfull, ["too much mail stored", "disk quota exceeded"])
