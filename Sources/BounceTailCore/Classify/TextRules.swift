@@ -210,10 +210,11 @@ enum TextRules {
             "(:fail:)", "recipient's filter", "recipient filter", "filtered by the recipient", "refused by recipient",
             "rejected by recipient", "due to recipient's policy", "recipient's policy",
         ])
-        // The recipient's address and mailbox.
+        // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
+        // often for a refused relay as for a moved user: it is left to its codes.)
         + group(.hasmoved, [
             "has moved", "have moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
-            "no longer works", "forwarding address", "user not local", "has been moved", "mailbox owner has changed",
+            "no longer works", "forwarding address", "has been moved", "mailbox owner has changed",
             "domain owner has changed",
         ])
         + group(.mailboxfull, [
