@@ -265,6 +265,11 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "552 Requested mail action aborted: exceeded mailsize limit") == .mesgtoobig)
         #expect(reason("5.7.1", "553 sorry, this recipient is not in my validrcptto list (#5.7.1)") == .userunknown)
         #expect(reason("5.0.0", "550 permanent failure for one or more recipients (someone@example.com:blocked)") == .blocked)
+        // Words that say no verdict on the address yet, or one the code must name.
+        #expect(reason("4.1.1", "450 4.1.1 <a@example.net>: Recipient address rejected: unverified address: Address verification in progress") == .onhold)
+        #expect(reason("4.1.1", "450 4.1.1 <a@example.net>: Recipient address rejected: unverified address: host mx.example.net[192.0.2.3] said: 550 5.1.1 No such user") == .userunknown)
+        #expect(reason("5.0.0", "553 Requested action not taken: mailbox name not allowed") == .onhold)
+        #expect(reason("5.0.0", "550 Rejected: recipient does not accept mail from this sender") == .filtered)
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }
 

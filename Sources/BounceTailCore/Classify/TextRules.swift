@@ -209,6 +209,8 @@ enum TextRules {
         + group(.filtered, [
             "(:fail:)", "recipient's filter", "recipient filter", "filtered by the recipient", "refused by recipient",
             "rejected by recipient", "due to recipient's policy", "recipient's policy",
+            // "Recipient does not accept mail from this sender": the recipient's choice, not a domain without mail.
+            "does not accept mail from",
         ])
         // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
         // often for a refused relay as for a moved user: it is left to its codes.)
@@ -270,11 +272,11 @@ enum TextRules {
             "undeliverable address", "recipient does not exist", "address unknown", "cuda_nsu",
             "destinataire invalide", "not our customer", "no such account", "unknown address", "is not a valid",
             "user invalid", "unknown local part", "unknown mailbox", "mailbox unknown", "addressee unknown",
-            "invalid address", "bad recipient", "no valid recipients", "mailbox name not allowed",
+            "invalid address", "bad recipient", "no valid recipients",
             "user not known", "not a valid recipient", "not listed in", "user not exist", "doesn't exist", "address not found",
             "couldn't be found", "could not be found", "invalid final delivery userid", "no account by that name",
             "ディレクトリには見つかりません", "ディレクトリのリストにありません", "unable to deliver message to <",
-            "unverified address", "mailbox has been closed", "mailbox is unavailable", "mailbox is inactive",
+            "mailbox has been closed", "mailbox is unavailable", "mailbox is inactive",
             "no longer accepts mail",
             // qmail's validrcptto patch: the address is not in its list of valid recipients.
             "validrcptto",
