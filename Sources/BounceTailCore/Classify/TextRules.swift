@@ -264,7 +264,7 @@ enum TextRules {
         + group(.userunknown, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
             "no such recipient", "recipient unknown", "unknown recipient", "invalid recipient", "recipient invalid",
-            "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "mailbox does not exist",
+            "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "no mailbox by that name", "mailbox does not exist",
             "address does not exist", "user does not exist", "user doesn't exist", "account does not exist",
             "no such mailbox", "unknown or illegal alias", "no such person", "does not exist",
             "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound", "recipnotfound",
