@@ -106,6 +106,14 @@ struct Explain: ParsableCommand {
         {
             because += ", written at the end of the reply (qmail's style), for a logged code that says nothing"
         }
+        if case .enhancedCode = evidence, c.rule >= 0, classifier.rules[c.rule].reason != c.reason {
+            let words = classifier.rules[c.rule].phrase
+            switch classifier.rules[c.rule].yields {
+            case .toExpiry: because += "; the words \"\(words)\" tell how one connection failed, which an expiry code outranks"
+            case .toNamedCause: because += "; the words \"\(words)\" give way to a code that names a cause"
+            case .never: break
+            }
+        }
         if refinement == .refusedAfterData {
             because += "; refused only after DATA, so the recipient side's filter (filtered), not an unknown mailbox"
         } else if refinement == .carrierStage {

@@ -166,6 +166,10 @@ import Testing
         #expect(e["dsn"] as? String == "5.0.0" && e["reason"] as? String == "securityerror"
                 && (e["decided_by"] as? String)?.contains("5.7.1") == true
                 && (e["decided_by"] as? String)?.contains("end of the reply") == true, "\(e)")
+        // Words that give way to the code are named as having done so.
+        let y = try run(["explain", "--json", "--status", "bounced", "--dsn", "4.4.1", "connect to mx.b.example[192.0.2.2]:25: Connection refused"])
+        let x = try #require(try JSONSerialization.jsonObject(with: Data(y.stdout.utf8)) as? [String: Any])
+        #expect(x["reason"] as? String == "expired" && (x["decided_by"] as? String)?.contains("expiry code outranks") == true, "\(x)")
     }
 
     @Test func helpShowsDurationsAsTheyAreWritten() throws {
