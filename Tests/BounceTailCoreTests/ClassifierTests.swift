@@ -231,6 +231,8 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // A bare "Address rejected." is the address; the sender's or a named cause is not.
         #expect(reason("5.0.0", "550 #5.1.0 Address rejected.") == .userunknown)
         #expect(reason("5.0.0", "550 No mailbox by that name is currently available") == .userunknown)
+        #expect(reason("5.0.0", "552 size limit exceeded") == .mesgtoobig)
+        #expect(reason("5.0.0", "552 Mailbox size limit exceeded") == .mailboxfull)
         #expect(reason("5.0.0", "550 5.1.0 <s@example.org>: Sender address rejected: Access denied") == .rejected)
         #expect(reason("5.0.0", "550 Recipient address rejected: Your message has been rejected by the recipient.") != .userunknown)
     }

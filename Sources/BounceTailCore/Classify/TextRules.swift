@@ -227,6 +227,8 @@ enum TextRules {
             "mailfolder is full", "messages in recipient's mailbox exceeded",
             "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
         ])
+        // A bare "size limit exceeded" is the message's size (a mailbox's is read just above).
+        + group(.mesgtoobig, ["size limit exceeded"])
         // A suspended or disabled account: the reference's few set phrases decide over a 5.1.1 code; the many
         // other wordings of it ("Account is locked", "Account disabled") under 5.1.1 are read by the code, an
         // address that is gone for good (hard), and alone as a suspension (soft).
