@@ -174,6 +174,7 @@ struct Explain: ParsableCommand {
         case .provider(let rule, let p):
             return "\(p.name) rule #\(rule) \"\(classifier.rules[rule].phrase)\" (what this provider's reply means)"
         case .replyCode(let c): return "reply code \(c)"
+        case .localProgram: return "a local delivery program's bare report (an exit status, or pipe's \"temporary failure\")"
         case .status: return "the status alone"
         case .nothing: return "nothing: no text rule, no enhanced or reply code"
         }

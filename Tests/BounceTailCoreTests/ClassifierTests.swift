@@ -276,6 +276,14 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }
 
+    @Test func aLocalProgramsBareReportIsTheProgramsFailure() {
+        #expect(reason("5.0.0", "127") == .mailererror)
+        #expect(reason("4.3.0", "temporary failure") == .mailererror)
+        // A reply code alone, or a remote server's longer words, are not.
+        #expect(reason("5.0.0", "554") != .mailererror)
+        #expect(reason("4.3.0", "451 Temporary failure, please try again later") == .systemerror)
+    }
+
     @Test func aLocalDeliveryProgramsReportOfAFullMailboxIsTheMailbox() {
         #expect(reason("5.3.0", #"Command died with status 1: "/usr/bin/procmail". Command output: procmail: Quota exceeded while writing "/var/mail/a""#) == .mailboxfull)
         #expect(reason("5.3.0", #"Command died with status 127: "/usr/local/bin/filter""#) == .mailererror)

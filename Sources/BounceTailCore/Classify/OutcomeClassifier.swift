@@ -7,6 +7,8 @@ public enum Evidence: Equatable, Sendable {
     /// A bounce processor's own verdict code (`X.0.9NN`), which names the reason it decided.
     case verdictCode(DSN)
     case replyCode(Int)
+    /// A local delivery program's bare report: an exit status (`127`), or Postfix pipe(8)'s `temporary failure`.
+    case localProgram
     case status
     case nothing
 }
@@ -160,6 +162,8 @@ public final class OutcomeClassifier: Sendable {
             } else {
                 (reason, evidence) = (verdict, .verdictCode(dsn))
             }
+        } else if let text, Self.localProgramReport(l, text) {
+            (reason, evidence) = (.mailererror, .localProgram)
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
         } else if let dsn, let code = Self.reason(for: dsn) {
@@ -246,6 +250,24 @@ public final class OutcomeClassifier: Sendable {
             return f == .sender || f == .message ? nil : .userunknown
         default: return nil
         }
+    }
+
+    /// The whole text is what a local delivery program left: an exit status (a number that is no reply code,
+    /// as Sendmail's `X-Unix; 127`), or pipe(8)'s word for a program that exited with EX_TEMPFAIL.
+    private static func localProgramReport(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var reply = replyText(l, r)
+        while reply.count > 0, l[reply.upperBound - 1] == ASCII.space || l[reply.upperBound - 1] == ASCII.dot {
+            reply = reply.lowerBound..<(reply.upperBound - 1)
+        }
+        while reply.count > 0, l[reply.lowerBound] == ASCII.space { reply = (reply.lowerBound + 1)..<reply.upperBound }
+        guard reply.count > 0, reply.count <= 17 else { return false }
+        if reply.allSatisfy({ ASCII.isDigit(l[$0]) }) {
+            guard reply.count <= 3 else { return false }
+            let n = reply.reduce(0) { $0 * 10 + ASCII.digit(l[$1]) }
+            return !(200..<600).contains(n)
+        }
+        return ByteSearch.hasPrefixCaseless("temporary failure", in: l, at: reply.lowerBound, end: reply.upperBound)
+            && reply.count == 17
     }
 
     /// A reply with no words in it: empty, or a bare reply code (`421`), Postfix's stage note aside.
