@@ -282,6 +282,8 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // A reply code alone, or a remote server's longer words, are not.
         #expect(reason("5.0.0", "554") != .mailererror)
         #expect(reason("4.3.0", "451 Temporary failure, please try again later") == .systemerror)
+        // The local mail store behind LMTP kept failing: its trouble, not the queue lifetime's.
+        #expect(reason("5.0.0", "host 127.0.0.1 [127.0.0.1] LMTP error after DATA: 450 TEMPERROR: retry timeout exceeded") == .systemerror)
     }
 
     @Test func aLocalDeliveryProgramsReportOfAFullMailboxIsTheMailbox() {

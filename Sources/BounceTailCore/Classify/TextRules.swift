@@ -286,6 +286,9 @@ enum TextRules {
             // sender ("Sender address rejected" and "Recipient address rejected: <cause>" are read before).
             "address rejected.", "1 address rejected ",
         ])
+        // Exim's "LMTP error after ...": the local LMTP server (the mail store) kept failing, whatever the
+        // retries came to.
+        + group(.systemerror, ["lmtp error after"])
         // The queue lifetime ran out: after the recipient-side reasons, so a mailbox that was full until the
         // end stays `mailboxfull`, and before the network and system reasons that kept failing.
         + group(.expired, [
