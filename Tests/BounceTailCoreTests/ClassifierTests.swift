@@ -340,6 +340,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // A code that says nothing leaves the words to decide; a route or loop is named whatever the code.
         #expect(reason("5.0.0", refused) == .networkerror)
         #expect(reason("4.4.7", "No route to host") == .networkerror)
+        let stalled = "conversation with mx.example.net[192.0.2.1] timed out while sending end of data -- message may be sent more than once"
+        #expect(reason("4.4.2", stalled) == .networkerror)
+        #expect(reason("4.4.7", stalled) == .expired)
         // Still queued: one attempt failed.
         let deferred = classify(LabelledDiagnostic(status: .deferred, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: refused))
         #expect(deferred.reason == .networkerror && deferred.fault == .network)

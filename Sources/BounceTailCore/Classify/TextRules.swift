@@ -302,6 +302,9 @@ enum TextRules {
         ])
         // A connection that timed out: on a final failure that is the queue lifetime running out on a host
         // that never answered (the classifier reads it as networkerror on a deferral).
+        // Postfix's "conversation with X timed out while sending ...": the host answered and then stalled, a
+        // network failure of that session (an expiry code still outranks it).
+        + connectionFailure(["timed out while"])
         + group(.expired, ["connection timed out", "smtp timeout", "timed out", "timeout"])
         // What a local delivery program said (Exim's "Command output:") is that program's failure, whatever
         // it failed to connect to; a full mailbox it reports is read above.
@@ -318,7 +321,7 @@ enum TextRules {
         ])
         + connectionFailure([
             "connection timed out", "connection refused", "network is unreachable", "lost connection",
-            "conversation with", "timed out while", "connection reset", "connection closed", "closed connection",
+            "conversation with", "connection reset", "connection closed", "closed connection",
             "lookup did not complete", "tls handshake", "unable to connect", "could not connect", "connection dropped",
             "broken pipe", "ssl_accept", "network error", "no answer from host", "no mx found",
         ])
