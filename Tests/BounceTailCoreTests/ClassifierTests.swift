@@ -106,6 +106,8 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // Its block code stands for a virus too (it has none for one); a block without one stays a block.
         #expect(reason("5.0.971", "550 Virus detected: Win.Test.EICAR_HDB-1") == .virusdetected)
         #expect(reason("5.0.971", "550 Message refused") == .blocked)
+        #expect(reason("5.0.970", "550 Nope") == .securityerror)
+        #expect(reason("5.0.960", "550 Nope") == .contenterror)
         // Other X.0.NNN codes are not verdicts.
         #expect(reason("5.0.0", "mailbox unavailable") == .userunknown)
     }

@@ -529,6 +529,8 @@ public final class OutcomeClassifier: Sendable {
         case 944: return .networkerror
         case 945: return .toomanyconn
         case 947: return .expired
+        case 960: return .contenterror
+        case 970: return .securityerror
         case 971: return .blocked
         case 972: return .policyviolation
         case 980: return .spamdetected
