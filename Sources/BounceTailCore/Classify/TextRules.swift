@@ -220,9 +220,9 @@ enum TextRules {
             "domain owner has changed",
         ])
         + group(.mailboxfull, [
-            "mailbox full", "mailbox is full", "mailbox size limit", "over quota", "overquota", "quota exceeded",
-            "exceeded storage allocation", "exceeds quota", "quota exceed", "out of storage space", "storage quota",
-            "mailbox exceeds", "insufficient storage space", "disk quota", "user's mailbox is full",
+            "mailbox size limit", "overquota", "exceeded storage allocation", "exceeds quota", "quota exceed",
+            "out of storage space", "storage quota", "mailbox exceeds", "insufficient storage space",
+            "user's mailbox is full",
             "boite du destinataire pleine", "full mailbox", "mailbox has exceeded", "no room", "quota",
             "mailfolder is full", "messages in recipient's mailbox exceeded",
             "exceeding their quota", "not enough disk space", "mailbox is over", "inbox is full",
@@ -254,7 +254,7 @@ enum TextRules {
             "does not receive mail", "not accepting mail", "not accept mail", "indicated no smtp service",
         ])
         + group(.hostunknown, [
-            "host or domain name not found", "domain not found", "domain does not exist", "no such domain",
+            "domain not found", "domain does not exist", "no such domain",
             "unrouteable address", "unroutable address", "unknown domain",
             "domain name not found", "non-existent hosts", "no mx record", "no mx or a", "host unknown",
             "domain is not valid", "invalid domain", "unknown host", "name or service not known",
@@ -320,7 +320,7 @@ enum TextRules {
             "establish an smtp connection", "listed as a best-preference mx",
         ])
         + connectionFailure([
-            "connection timed out", "connection refused", "network is unreachable", "lost connection",
+            "connection refused", "network is unreachable", "lost connection",
             "conversation with", "connection reset", "connection closed", "closed connection",
             "lookup did not complete", "tls handshake", "unable to connect", "could not connect", "connection dropped",
             "broken pipe", "ssl_accept", "network error", "no answer from host", "no mx found",
