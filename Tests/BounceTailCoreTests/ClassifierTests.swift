@@ -234,6 +234,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "550 #5.1.0 Address rejected.") == .userunknown)
         #expect(reason("5.0.0", "550 No mailbox by that name is currently available") == .userunknown)
         #expect(reason("5.0.0", "552 size limit exceeded") == .mesgtoobig)
+        // Orange's OFR codes: 104 is too many connections, the others it uses at the connection blocks.
+        #expect(reason("5.7.1", "550 5.7.1 Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR004_104 [104]") == .toomanyconn)
+        #expect(reason("5.0.0", "554 mwinf5c12 ME 192.0.2.9 Sorry, this IP has been blocked. OFR_999 [506]") == .blocked)
         #expect(reason("5.0.0", "552 Mailbox size limit exceeded") == .mailboxfull)
         #expect(reason("5.0.0", "550 5.1.0 <s@example.org>: Sender address rejected: Access denied") == .rejected)
         #expect(reason("5.0.0", "550 Recipient address rejected: Your message has been rejected by the recipient.") != .userunknown)

@@ -90,6 +90,9 @@ enum TextRules {
             "sending from unregistered domains", "delivery not authorized", "not authenticated by organization",
             "sendernotauthenticatedforgroup", "email address is not verified",
         ])
+        // Orange's code 104 is too many connections from our IP, whatever its words ("Service refuse"): before the
+        // blocks, which its other OFR codes are.
+        + group(.toomanyconn, ["ofr004_104", "ofr005_104", "ofr_104"])
         // Gmail's old "The account or domain may not exist, they may be blacklisted, or missing the proper dns
         // entries" guesses at a block: what it knows is that the address was not found.
         + group(.userunknown, ["account or domain may not exist"])
