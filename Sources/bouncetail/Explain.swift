@@ -176,7 +176,7 @@ struct Explain: ParsableCommand {
         case .replyCode(let c): return "reply code \(c)"
         case .localProgram: return "a local delivery program's bare report (an exit status, or pipe's \"temporary failure\")"
         case .status: return "the status alone"
-        case .nothing: return "nothing: no text rule, no enhanced or reply code"
+        case .nothing: return "nothing: no text rule, and no code that names a cause"
         }
     }
 }
