@@ -278,6 +278,8 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.1.1", "450 4.1.1 <a@example.net>: Recipient address rejected: unverified address: host mx.example.net[192.0.2.3] said: 550 5.1.1 No such user") == .userunknown)
         #expect(reason("5.0.0", "553 Requested action not taken: mailbox name not allowed") == .onhold)
         #expect(reason("5.0.0", "550 Rejected: recipient does not accept mail from this sender") == .filtered)
+        #expect(reason("5.0.0", "550 We do not accept mail from this address") == .rejected)
+        #expect(reason("5.0.0", "550 This domain does not accept mail") == .notaccept)
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }
 

@@ -215,6 +215,8 @@ enum TextRules {
             // "Recipient does not accept mail from this sender": the recipient's choice, not a domain without mail.
             "does not accept mail from",
         ])
+        // "We do not accept mail from this address": our sender refused, not a domain that takes no mail.
+        + group(.rejected, ["not accept mail from"])
         // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
         // often for a refused relay as for a moved user: it is left to its codes.)
         + group(.hasmoved, [
