@@ -161,7 +161,7 @@ import Testing
         #expect(p["status"] as? String == "deferred" && p["status_assumed"] == nil && p["provider"] as? String == "Google"
                 && p["stage"] as? String == "HELO/EHLO" && p["reason"] as? String == "blocked", "\(p)")
         // A qmail code at the reply's end decides for the empty one Postfix logged, and explain says where it came from.
-        let q = try run(["explain", "--json", "--line", "Nov  3 10:00:02 mx postfix/smtp[1]: 4Xy1Z2abcE: to=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, dsn=5.0.0, status=bounced (host mx.b.example[192.0.2.2] said: 553 sorry, your envelope sender is in my badmailfrom list (#5.7.1) (in reply to MAIL FROM command))"])
+        let q = try run(["explain", "--json", "--line", "Nov  3 10:00:02 mx postfix/smtp[1]: 4Xy1Z2abcE: to=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, dsn=5.0.0, status=bounced (host mx.b.example[192.0.2.2] said: 553 sorry, this cannot be done here (#5.7.1) (in reply to MAIL FROM command))"])
         let e = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [String: Any])
         #expect(e["dsn"] as? String == "5.0.0" && e["reason"] as? String == "securityerror"
                 && (e["decided_by"] as? String)?.contains("5.7.1") == true

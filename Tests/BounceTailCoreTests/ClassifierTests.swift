@@ -195,7 +195,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
 
     @Test func aQmailCodeAtTheEndOfTheReplyStandsInForAnEmptyOne() {
         // Postfix logs dsn=5.0.0 for a reply whose code comes last, as qmail gives it.
-        #expect(reason("5.0.0", "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)") == .securityerror)
+        #expect(reason("5.0.0", "553 sorry, this cannot be done here (#5.7.1)") == .securityerror)
+        // Words that name the cause still decide over it: qmail's badmailfrom list is our sender refused.
+        #expect(reason("5.0.0", "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)") == .rejected)
         #expect(reason("", "451 Resources temporarily unavailable [#4.4.3]") == .systemerror)
         #expect(reason("5.0.0", "550 nope (#5.1.1 - chkuser)") == .userunknown)
         // A logged code that says something keeps its word; a bare "#5.1.0" is no qmail code.
@@ -279,6 +281,16 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "553 Requested action not taken: mailbox name not allowed") == .onhold)
         #expect(reason("5.0.0", "550 Rejected: recipient does not accept mail from this sender") == .filtered)
         #expect(reason("5.0.0", "550 We do not accept mail from this address") == .rejected)
+        // Words that say the address refused is our sender's, or our host's name, are never the recipient's
+        // unknown address or domain (no hard bounce), whatever else they say.
+        for said in ["550 Your domain does not exist", "550 From address does not exist",
+                     "550 Unable to verify sender address: no such user", "550 Invalid address in MAIL FROM",
+                     "550 Server not accepting mail from your IP", "554 This server does not accept email from your domain"] {
+            #expect(reason("5.0.0", said) == .rejected, "\(said)")
+        }
+        #expect(reason("5.0.0", "550 Your hostname could not be resolved") == .blocked)
+        #expect(reason("5.0.0", "550 Too many connections from your IP") == .toomanyconn)
+        #expect(reason("5.0.0", "550 The address you sent to does not exist") == .userunknown)
         #expect(reason("5.0.0", "550 This domain does not accept mail") == .notaccept)
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }

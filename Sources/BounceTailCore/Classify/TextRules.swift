@@ -129,6 +129,8 @@ enum TextRules {
             "aup#cxbl", "aup#cdrbl", "ipbl0", "ipbl1",
             // Barracuda's "permanent failure for one or more recipients (someone@example.com:blocked)".
             ":blocked)",
+            // Our host's name is what was not found ("Your hostname could not be resolved", "HELO hostname ...").
+            "your hostname", "client host name", "helo hostname", "helo host", "in helo",
         ])
         // A mailbox holding too much mail is full, not a rate ("too much mail" below).
         + group(.mailboxfull, ["too much mail stored", "disk quota exceeded"])
@@ -159,6 +161,11 @@ enum TextRules {
             "manually blocked senders", "from address is not allowed", "sender address has null mx",
             "domain of sender address", "sender not allowed", "envelope blocked", "mailfrom domain",
             "sender unknown", "unknown sender", "administrative prohibition",
+            // Words that say the refused address is our sender's, whatever they say of it ("Your domain does not
+            // exist", "From address does not exist", "Unable to verify sender address: no such user"): never the
+            // recipient's unknown address.
+            "sender address", "your sender", "for sender", "verify sender", "is not a valid sender",
+            "envelope sender", "in mail from", "your mail from", "from address", "your domain", "your address",
         ])
         + group(.securityerror, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
@@ -216,7 +223,7 @@ enum TextRules {
             "does not accept mail from",
         ])
         // "We do not accept mail from this address": our sender refused, not a domain that takes no mail.
-        + group(.rejected, ["not accept mail from"])
+        + group(.rejected, ["not accept mail from", "not accept email from", "not accepting mail from"])
         // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
         // often for a refused relay as for a moved user: it is left to its codes.)
         + group(.hasmoved, [
