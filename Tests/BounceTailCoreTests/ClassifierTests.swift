@@ -291,6 +291,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("5.0.0", "550 Your hostname could not be resolved") == .blocked)
         #expect(reason("5.0.0", "550 Too many connections from your IP") == .toomanyconn)
         #expect(reason("5.0.0", "550 The address you sent to does not exist") == .userunknown)
+        // A moved user, not a moved server.
+        #expect(reason("5.0.0", "550 User has moved to b@example.org") == .hasmoved)
+        #expect(reason("5.0.0", "421 Our mail service has moved, please try again later") != .hasmoved)
         #expect(reason("5.0.0", "550 This domain does not accept mail") == .notaccept)
         #expect(reason("5.1.1", "550 5.1.1 The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.") == .userunknown)
     }

@@ -227,7 +227,8 @@ enum TextRules {
         // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
         // often for a refused relay as for a moved user: it is left to its codes.)
         + group(.hasmoved, [
-            "has moved", "have moved", "user has moved", "mailbox has moved", "no longer with", "no longer employed",
+            "has moved to", "have moved to", "user has moved", "mailbox has moved", "recipient has moved",
+            "address has moved", "addresses in this domain have moved", "no longer with", "no longer employed",
             "no longer works", "forwarding address", "has been moved", "mailbox owner has changed",
             "domain owner has changed",
         ])
