@@ -289,6 +289,12 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
             #expect(reason("5.0.0", said) == .rejected, "\(said)")
         }
         #expect(reason("5.0.0", "550 Your hostname could not be resolved") == .blocked)
+        #expect(reason("5.0.0", "550 HELO is not a valid hostname") == .blocked)
+        #expect(reason("5.0.0", "550 Your IP is not listed in our whitelist") == .blocked)
+        #expect(reason("5.0.0", "550 Sender's domain does not exist") == .rejected)
+        // A server that takes no mail for now is not a domain that takes none.
+        #expect(reason("5.0.0", "550 Server is not accepting mail at this time") == .systemerror)
+        #expect(reason("5.0.0", "550 This domain is not accepting mail") == .notaccept)
         #expect(reason("5.0.0", "550 Too many connections from your IP") == .toomanyconn)
         #expect(reason("5.0.0", "550 The address you sent to does not exist") == .userunknown)
         // A moved user, not a moved server.

@@ -122,15 +122,17 @@ enum TextRules {
             "temporarily deferred due to", "unusual rate of unsolicited mail",
             "will not accept messages from servers", "your e-mail is redundant",
             // RFC 5321's 421 text said as a refusal of the connection (the reference reads it as a block).
-            "service not available, closing transmission channel", "my name was rejected", "not in whitelist",
-            "not whitelisted",
+            "service not available, closing transmission channel", "my name was rejected",
             // Cox's codes for a sending IP it blocks or finds on a DNS blocklist (IPBLnnnn), whatever the
             // reply's other words ("sender rejected").
             "aup#cxbl", "aup#cdrbl", "ipbl0", "ipbl1",
             // Barracuda's "permanent failure for one or more recipients (someone@example.com:blocked)".
             ":blocked)",
             // Our host's name is what was not found ("Your hostname could not be resolved", "HELO hostname ...").
-            "your hostname", "client host name", "helo hostname", "helo host", "in helo",
+            "your hostname", "client host name", "helo hostname", "helo host", "in helo", "helo is not",
+            "helo name",
+            // Not on the receiver's list of senders it takes ("IP not in whitelist", "not whitelisted").
+            "whitelist",
         ])
         // A mailbox holding too much mail is full, not a rate ("too much mail" below).
         + group(.mailboxfull, ["too much mail stored", "disk quota exceeded"])
@@ -166,6 +168,7 @@ enum TextRules {
             // recipient's unknown address.
             "sender address", "your sender", "for sender", "verify sender", "is not a valid sender",
             "envelope sender", "in mail from", "your mail from", "from address", "your domain", "your address",
+            "sender's address", "sender's domain", "sender's ip",
         ])
         + group(.securityerror, [
             "must issue a starttls", "tls is required", "starttls is required", "requires tls",
@@ -224,6 +227,9 @@ enum TextRules {
         ])
         // "We do not accept mail from this address": our sender refused, not a domain that takes no mail.
         + group(.rejected, ["not accept mail from", "not accept email from", "not accepting mail from"])
+        // A server that takes no mail for now is its own trouble, not a domain without mail.
+        + group(.systemerror, ["not accepting mail at this time", "not accepting mail right now",
+                               "temporarily not accepting mail"])
         // The recipient's address and mailbox. (RFC 5321's "551 User not local; please try <...>" is said as
         // often for a refused relay as for a moved user: it is left to its codes.)
         + group(.hasmoved, [
