@@ -3,20 +3,25 @@ import BounceTailIO
 import BounceTailTestSupport
 
 /// libFuzzer's entry for the gzip reading path (Fuzz/run.sh builds and runs it). Two checks per input:
-/// the input itself read as a gzip stream by every decoder this build has (no crash, no overrun, the same verdict,
-/// and the same bytes when a stream is accepted); and the input compressed by zlib with settings taken from its
-/// first bytes, which every decoder must give back exactly.
+/// the input itself read as a gzip stream by every decoder this build has (no crash, no overrun, and the same
+/// bytes from each); and the input compressed by zlib with settings taken from its first bytes, which every
+/// decoder must give back exactly.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzGzip(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let piece = 1 + Int(bytes.first ?? 0) * 97
     let room = 1 + Int(bytes.last ?? 0) * 61
 
+    // Decoders agree on every byte they give: an accepted stream gives the same bytes from each decoder that
+    // accepts it, and what one that rejects it gave before its error is the start of them. Whether a damaged
+    // stream is damaged at all they may see differently: ISA-L is less strict than zlib about a dynamic block's
+    // code lengths and takes some sets zlib calls invalid — the trailer's CRC-32 and length still stand behind
+    // what it gives (for such a stream, in practice, nothing).
     let results = GzipDecoderKind.available.map { read(bytes, with: $0, piece: piece, room: room) }
-    if let first = results.first, results.contains(where: { ($0.failed, $0.output) != (first.failed, first.output) }),
-        results.contains(where: { !$0.failed })
+    if let accepted = results.first(where: { !$0.failed }),
+        results.contains(where: { $0.failed ? !accepted.output.starts(with: $0.output) : $0.output != accepted.output })
     {
-        fatalError("decoders disagree on an accepted stream: \(results.map { ($0.failed, $0.output.count) })")
+        fatalError("decoders disagree on the bytes of an accepted stream: \(results.map { ($0.failed, $0.output.count) })")
     }
 
     guard size >= 3 else { return 0 }

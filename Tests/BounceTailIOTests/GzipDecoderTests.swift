@@ -2,6 +2,7 @@ import BounceTailCore
 import BounceTailIO
 import BounceTailTestSupport
 import CZlib
+import Foundation
 import Testing
 
 private func crc32Of(_ bytes: [UInt8]) -> UInt32 {
@@ -182,6 +183,18 @@ private func isDamage(_ e: InputError?) -> Bool {
             if results[0].error != nil { refused += 1 }
         }
         #expect(refused > 300)  // the damage did reach the decoders
+    }
+
+    /// Found by the fuzzer: a dynamic block whose code lengths zlib calls invalid, followed by zeros. zlib refuses
+    /// the stream; ISA-L, less strict about code lengths, reads it as a block of nothing (the zeros after it
+    /// are a valid empty trailer). Neither gives a byte, and neither writes past what it was given.
+    @Test func codeLengthsZlibRefusesGiveNoBytesFromEitherDecoder() throws {
+        let gz = try #require(Data(base64Encoded: "H4sIAQA7T+Ej7e3t7e3t7e3t7e0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADAAAAAAAAAACPAAAAAAAAAAAAAAAAAAAAAAAAAAAA7e3t7e3t7e3t7e3t7e3t7e3t7e3t7e3t7e3t7RsVmdjYrrxAxaFqXajUxCVxWbft7e3t7e3t7e3t7e3t7e3t7e3tADsA"))
+        for kind in GzipDecoderKind.available {
+            let d = decode(Array(gz), with: kind, maxPiece: 97, seed: 1)
+            #expect(d.output.isEmpty && !d.overran, "\(kind)")
+            if kind == .zlib { #expect(isDamage(d.error), "\(String(describing: d.error))") }
+        }
     }
 
     /// Members of every header shape, one after another: optional fields, an empty member, zero padding.
