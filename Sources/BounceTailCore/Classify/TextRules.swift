@@ -261,7 +261,8 @@ enum TextRules {
             "account disabled", "account is disabled", "account has been disabled", "mailbox disabled",
             "mailbox is disabled", "account suspended", "account is suspended", "account is inactive",
             "inactive account", "inactive mailbox", "has been deactivated", "account expired", "account has expired",
-            "is locked", "account is locked", "user account disabled", "account has been blocked", "mailbox is blocked", "account is blocked", "temporarily disabled",
+            "is locked", "account is locked", "user account disabled", "account has been blocked", "mailbox is blocked",
+            "account is blocked", "temporarily disabled",
             "mailbox suspended", "account unavailable", "(554.30)", "user(s) account is disabled",
         ])
         + group(.exceedlimit, [
@@ -285,7 +286,8 @@ enum TextRules {
         + group(.userunknown, [
             "user unknown", "unknown user", "no such user", "user not found", "recipient not found",
             "no such recipient", "recipient unknown", "unknown recipient", "invalid recipient", "recipient invalid",
-            "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "no mailbox by that name", "mailbox does not exist",
+            "mailbox not found", "mailbox unavailable", "no mailbox here by that name", "no mailbox by that name",
+            "mailbox does not exist",
             "address does not exist", "user does not exist", "user doesn't exist", "account does not exist",
             "no such mailbox", "unknown or illegal alias", "no such person", "does not exist",
             "doesn't have a", "not a valid mailbox", "invalid mailbox", "recipientnotfound", "recipnotfound",
