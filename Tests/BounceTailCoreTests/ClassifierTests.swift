@@ -36,9 +36,14 @@ func classify(_ d: LabelledDiagnostic) -> Classification {
     }
 }
 
+/// The classification of a failure with this logged dsn and text (a final failure unless told).
+func classified(_ dsn: String, _ text: String, _ status: DeliveryStatus = .bounced) -> Classification {
+    classify(LabelledDiagnostic(status: status, dsn: dsn, reason: "", bounce: "", fault: "", text: text))
+}
+
 /// The reason of a final failure with this logged dsn and text.
 func reason(_ dsn: String, _ text: String) -> BounceReason {
-    classify(LabelledDiagnostic(status: .bounced, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
+    classified(dsn, text).reason
 }
 
 @Suite struct ClassifierTests {
@@ -141,9 +146,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
 
     @Test func aTimeoutOnAFinalFailureIsAnExpiryAndOnADeferralANetworkError() {
         let text = "connect to mx.example.net[192.0.2.10]:25: Connection timed out"
-        let final = classify(LabelledDiagnostic(status: .bounced, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: text))
+        let final = classified("4.4.1", text)
         #expect(final.reason == .expired && final.fault == .network)
-        let once = classify(LabelledDiagnostic(status: .deferred, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: text))
+        let once = classified("4.4.1", text, .deferred)
         #expect(once.reason == .networkerror)
     }
 
@@ -175,7 +180,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
 
     @Test func codesDecideWhenTheTextSaysNothing() {
         func reason(_ dsn: String, _ text: String, _ status: DeliveryStatus = .bounced) -> (BounceReason, BounceKind) {
-            let c = classify(LabelledDiagnostic(status: status, dsn: dsn, reason: "", bounce: "", fault: "", text: text))
+            let c = classified(dsn, text, status)
             return (c.reason, c.bounce)
         }
         #expect(reason("5.1.1", "550 nope") == (.userunknown, .hard))
@@ -219,12 +224,10 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // Gmail's 4.2.1 "receiving mail at a rate" is a rate, not the disabled mailbox an X.2.1 code names.
         #expect(reason("4.2.1", "450-4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.") == .toomanyconn)
         // Microsoft's 5.7.510: the domain takes mail, only not over IPv6 (no hard verdict on the address).
-        let v6 = classify(LabelledDiagnostic(status: .bounced, dsn: "5.7.510", reason: "", bounce: "", fault: "",
-                                             text: "550 5.7.510 Access denied, example.com does not accept email over IPv6"))
+        let v6 = classified("5.7.510", "550 5.7.510 Access denied, example.com does not accept email over IPv6")
         #expect(v6.reason == .blocked && v6.bounce == .soft)
         // qmail's rcpthosts refusal is relaying, not an unknown domain.
-        let relay = classify(LabelledDiagnostic(status: .bounced, dsn: "5.7.1", reason: "", bounce: "", fault: "",
-                                                text: "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"))
+        let relay = classified("5.7.1", "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)")
         #expect(relay.reason == .norelaying && relay.bounce == .soft)
         // A failed DMARC check is our authentication; a refusal citing the domain's policy is that policy.
         #expect(reason("5.0.0", "550 DMARC check failed.") == .blocked)
@@ -325,12 +328,10 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
 
     @Test func aSuspensionInWordsTheReferenceDoesNotSetYieldsToACodeThatNamesACause() {
         // The reference's set phrases decide over 5.1.1 (soft: the account may come back)...
-        #expect(classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
-                                            text: "550 5.1.1 <a@example.net>: Account has been suspended")).bounce == .soft)
+        #expect(classified("5.1.1", "550 5.1.1 <a@example.net>: Account has been suspended").bounce == .soft)
         #expect(reason("5.2.1", "554 5.2.1 This mailbox is disabled") == .suspend)
         // ...other wordings under 5.1.1 are the address gone for good (hard), under 5.2.1 the recipient's refusal,
-        let locked = classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
-                                                 text: "550 5.1.1 Account is locked"))
+        let locked = classified("5.1.1", "550 5.1.1 Account is locked")
         #expect(locked.reason == .userunknown && locked.bounce == .hard)
         #expect(reason("5.2.1", "550 5.2.1 Mailbox disabled, not accepting messages") == .filtered)
         // ...and alone, or under a code that says little, a suspension.
@@ -350,7 +351,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
 
     @Test func aFinalFailureUnderATemporaryCodeWithNoWordsRanOutOfRetries() {
         func said(_ status: DeliveryStatus, _ dsn: String, _ text: String) -> BounceReason {
-            classify(LabelledDiagnostic(status: status, dsn: dsn, reason: "", bounce: "", fault: "", text: text)).reason
+            classified(dsn, text, status).reason
         }
         #expect(said(.bounced, "4.0.0", "host mx.example.net[192.0.2.1] said:  (in reply to RCPT TO command)") == .expired)
         #expect(said(.bounced, "4.5.0", "host mx.example.net[192.0.2.1] said: 421 (in reply to EHLO command)") == .expired)
@@ -372,7 +373,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         #expect(reason("4.4.2", stalled) == .networkerror)
         #expect(reason("4.4.7", stalled) == .expired)
         // Still queued: one attempt failed.
-        let deferred = classify(LabelledDiagnostic(status: .deferred, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: refused))
+        let deferred = classified("4.4.1", refused, .deferred)
         #expect(deferred.reason == .networkerror && deferred.fault == .network)
     }
 
@@ -383,8 +384,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
         // Words that only say "try later" name no failure: the queue lifetime ran out.
         #expect(reason("4.1.9", "Resources temporarily unavailable, please try again later [#4.1.9]. /" + giveUp) == .expired)
         // qmail names the step: a refusal of our sender at MAIL FROM is not the recipient's, whatever words follow.
-        let refusedSender = classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
-            text: "Connected to 192.0.2.1 but sender was rejected. Remote host said: 550 5.1.1 User unknown Giving up on 192.0.2.1."))
+        let refusedSender = classified("5.1.1", "Connected to 192.0.2.1 but sender was rejected. Remote host said: 550 5.1.1 User unknown Giving up on 192.0.2.1.")
         #expect(refusedSender.reason == .rejected && refusedSender.bounce == .soft)
         // An MX that names our host but does not take the domain's mail: the route, not the recipient.
         #expect(reason("5.4.6", "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)") == .networkerror)
@@ -409,9 +409,9 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
     }
 
     @Test func expiryKeepsTheFaultOfWhatKeptFailing() {
-        let full = classify(LabelledDiagnostic(status: .expired, dsn: "4.2.2", reason: "", bounce: "", fault: "", text: ""))
+        let full = classified("4.2.2", "", .expired)
         #expect(full.reason == .expired && full.fault == .recipient && full.bounce == .soft)
-        let net = classify(LabelledDiagnostic(status: .expired, dsn: "4.4.1", reason: "", bounce: "", fault: "", text: ""))
+        let net = classified("4.4.1", "", .expired)
         #expect(net.reason == .expired && net.fault == .network)
     }
 
@@ -440,8 +440,7 @@ func reason(_ dsn: String, _ text: String) -> BounceReason {
             #expect(classify(direct).reason == .userunknown, "\(host)")
             // Named without its address, as some tools write the line.
             let unbracketed = said.replacingOccurrences(of: "[192.0.2.7] said:", with: " said:")
-            #expect(classify(LabelledDiagnostic(status: .bounced, dsn: "5.1.1", reason: "", bounce: "", fault: "",
-                                                text: unbracketed)).reason == .userunknown, "\(unbracketed)")
+            #expect(classified("5.1.1", unbracketed).reason == .userunknown, "\(unbracketed)")
         }
         // Without Postfix's `host ... said:` the whole text is the reply.
         let bare = LabelledDiagnostic(status: .bounced, dsn: "5.7.1", reason: "", bounce: "", fault: "",

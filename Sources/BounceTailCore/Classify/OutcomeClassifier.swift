@@ -88,12 +88,12 @@ public final class OutcomeClassifier: Sendable {
     public func classify(_ o: borrowing DeliveryOutcome, cache: RuleCache?) -> Classification? {
         guard o.status.isFailure else { return nil }
         let (bytes, relay, diagnostic) = (o.bytes, o.relay, o.diagnostic)
-        let rule = diagnostic.flatMap { r in
-            textRule(bytes, r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: r) }
+        let reply = diagnostic.map { Self.replyText(bytes, $0) }
+        let rule = reply.flatMap { r in
+            textRule(bytes, reply: r, cache: cache) { MailProvider.of(bytes, relay: relay, diagnostic: diagnostic) }
         }
-        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: bytes, diagnostic) {
-            MailProvider.of(bytes, relay: relay, diagnostic: diagnostic)
-        }.classification
+        var c = weigh(status: o.status, dsn: o.dsn, smtpCode: o.smtpCode, textRule: rule, text: bytes, diagnostic,
+                      reply: reply) { MailProvider.of(bytes, relay: relay, diagnostic: diagnostic) }.classification
         if c.reason == .hostunknown || c.reason == .syntaxerror,
             let at = ByteSearch.last(ASCII.at, in: o.bytes, o.recipient),
             let p = DomainTypos.provider(near: o.bytes, domain: (at + 1)..<o.recipient.upperBound)
@@ -108,8 +108,10 @@ public final class OutcomeClassifier: Sendable {
         status: DeliveryStatus, dsn: DSN?, smtpCode: Int, text l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>?,
         provider: MailProvider = .none
     ) -> (classification: Classification, evidence: Evidence, refinement: Refinement) {
-        weigh(status: status, dsn: dsn, smtpCode: smtpCode,
-              textRule: r.flatMap { textRule(l, $0, cache: nil) { provider } }, text: l, r) { provider }
+        let reply = r.map { Self.replyText(l, $0) }
+        return weigh(status: status, dsn: dsn, smtpCode: smtpCode,
+                     textRule: reply.flatMap { textRule(l, reply: $0, cache: nil) { provider } }, text: l, r,
+                     reply: reply) { provider }
     }
 
     /// The provider a rule in `rules` belongs to (`.none` for the general table).
@@ -117,12 +119,11 @@ public final class OutcomeClassifier: Sendable {
         i < generalRuleCount ? .none : ProviderRules.all[i - generalRuleCount].provider
     }
 
-    /// The first text rule found in what the remote server said in `l[r]`, the relay's provider's own first;
-    /// the general rule and any provider phrase are remembered in `cache` if given. `provider` is asked only for
-    /// a reply that holds a provider's phrase.
-    private func textRule(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, cache: RuleCache?,
+    /// The first text rule found in what the remote server said, `l[reply]` (`replyText`), the relay's
+    /// provider's own first; the general rule and any provider phrase are remembered in `cache` if given.
+    /// `provider` is asked only for a reply that holds a provider's phrase.
+    private func textRule(_ l: UnsafeBufferPointer<UInt8>, reply: Range<Int>, cache: RuleCache?,
                           provider: () -> MailProvider) -> Int? {
-        let reply = Self.replyText(l, r)
         let (general, providerHit) = cache?.rules(l, reply) { firstRules(l, reply) } ?? firstRules(l, reply)
         guard let providerHit else { return general }
         let p = provider()
@@ -136,10 +137,11 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// Weighs the text rule found in `l[text]` against the codes. The SMTP stage is looked for only when a
-    /// verdict depends on it, and at most once.
+    /// Weighs the text rule found in `l[text]` against the codes (`reply`: its `replyText`, found once by the
+    /// caller). The SMTP stage is looked for only when a verdict depends on it, and at most once.
     private func weigh(status: DeliveryStatus, dsn: DSN?, smtpCode: Int, textRule: Int?,
-                       text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?, relayProvider: () -> MailProvider)
+                       text l: UnsafeBufferPointer<UInt8>, _ text: Range<Int>?, reply: Range<Int>?,
+                       relayProvider: () -> MailProvider)
         -> (classification: Classification, evidence: Evidence, refinement: Refinement)
     {
         var reason: BounceReason
@@ -162,7 +164,7 @@ public final class OutcomeClassifier: Sendable {
             } else {
                 (reason, evidence) = (verdict, .verdictCode(dsn))
             }
-        } else if let text, Self.localProgramReport(l, text) {
+        } else if let reply, Self.localProgramReport(l, reply) {
             (reason, evidence) = (.mailererror, .localProgram)
         } else if let t = textRule, t >= generalRuleCount {
             (reason, evidence) = (rules[t].reason, .provider(rule: t, provider(ofRule: t)))
@@ -187,7 +189,8 @@ public final class OutcomeClassifier: Sendable {
         if userTextStage == .mailFrom || userTextStage?.isBeforeMail == true {
             // "Unknown user" said at the connection, to HELO or to MAIL FROM names no recipient of ours: read the
             // reply without it.
-            var c = weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: nil, text: l, text, relayProvider: relayProvider)
+            var c = weigh(status: status, dsn: dsn, smtpCode: smtpCode, textRule: nil, text: l, text, reply: reply,
+                          relayProvider: relayProvider)
             c.refinement = .noRecipientYet
             return c
         }
@@ -201,7 +204,7 @@ public final class OutcomeClassifier: Sendable {
             reason = .filtered
             refinement = .refusedAfterData
         } else if status == .bounced, reason == .onhold || reason == .undefined, Self.saysNothing(evidence),
-            (dsn.map { $0.klass == 4 } ?? (smtpCode / 100 == 4)), text.map({ Self.wordless(l, $0) }) ?? true
+            (dsn.map { $0.klass == 4 } ?? (smtpCode / 100 == 4)), reply.map({ Self.wordless(l, $0) }) ?? true
         {
             reason = .expired
             refinement = .temporaryOnFinal
@@ -252,10 +255,10 @@ public final class OutcomeClassifier: Sendable {
         }
     }
 
-    /// The whole text is what a local delivery program left: an exit status (a number that is no reply code,
-    /// as Sendmail's `X-Unix; 127`), or pipe(8)'s word for a program that exited with EX_TEMPFAIL.
+    /// The whole reply `l[r]` is what a local delivery program left: an exit status (a number that is no reply
+    /// code, as Sendmail's `X-Unix; 127`), or pipe(8)'s word for a program that exited with EX_TEMPFAIL.
     private static func localProgramReport(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        var reply = replyText(l, r)
+        var reply = r
         while reply.count > 0, l[reply.upperBound - 1] == ASCII.space || l[reply.upperBound - 1] == ASCII.dot {
             reply = reply.lowerBound..<(reply.upperBound - 1)
         }
@@ -270,9 +273,8 @@ public final class OutcomeClassifier: Sendable {
             && reply.count == 17
     }
 
-    /// A reply with no words in it: empty, or a bare reply code (`421`), Postfix's stage note aside.
-    private static func wordless(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        let reply = replyText(l, r)
+    /// A reply `l[r]` with no words in it: empty, or a bare reply code (`421`), Postfix's stage note aside.
+    private static func wordless(_ l: UnsafeBufferPointer<UInt8>, _ reply: Range<Int>) -> Bool {
         var end = reply.upperBound
         var from = reply.lowerBound
         while let at = ByteSearch.first("(in reply to ", in: l, from..<reply.upperBound) {
